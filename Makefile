@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The lab.  `make run` and `make check` are the two commands; see README.md.
+
+PY       := /usr/bin/python3
+CC       := gcc
+CFLAGS   := -O2 -g -Wall -Wextra -Werror -std=gnu11
+DEVICE   ?= virtio
+BUILD    := build
+GUEST    := $(BUILD)/guest
+IGT      := $(BUILD)/igt
+
+GUEST_PROGS := labctl fbpattern fbdemo fbbench
+IGT_TESTS   := $(basename $(notdir $(wildcard igt-tests/*.c)))
+
+.PHONY: all deps kernel kernel-stock programs run check bench clean distclean help
+all: help
+
+help:
+	@echo "make run [DEVICE=virtio|simpledrm]  build, boot, draw a demo, save a screenshot"
+	@echo "make check                          build, boot and run every test"
+	@echo "make bench                          fb_defio baseline and ratios (stock vs patched)"
+	@echo "make kernel | programs | clean | distclean"
+
+deps:
+	@tools/deps
+
+kernel: deps
+	@tools/kernel build --variant patched
+
+kernel-stock: deps
+	@tools/kernel build --variant stock
+
+programs: $(addprefix $(GUEST)/,$(GUEST_PROGS)) $(addprefix $(IGT)/,$(IGT_TESTS))
+
+$(GUEST)/%: guest/%.c guest/lab.c guest/lab.h | $(GUEST)
+	$(CC) $(CFLAGS) -Iguest -o $@ $< guest/lab.c -lm
+
+$(IGT)/%: igt-tests/%.c igt-tests/harness/igt_core.c igt-tests/harness/igt.h | $(IGT)
+	$(CC) $(CFLAGS) -Iigt-tests/harness -o $@ $< igt-tests/harness/igt_core.c -lm
+
+$(GUEST) $(IGT):
+	mkdir -p $@
+
+run: kernel programs
+	@$(PY) tools/run-demo --device $(DEVICE)
+
+check: kernel programs
+	@$(PY) tools/check
+
+bench: deps programs
+	@$(PY) tools/bench
+
+clean:
+	rm -rf out $(GUEST) $(IGT)
+
+distclean:
+	rm -rf out build

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the programs that run inside a lab guest: the mapped
+ * framebuffer, pixel packing, and the control channel to the host.
+ */
+#ifndef LAB_H
+#define LAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/fb.h>
+
+struct lab_fb {
+	int fd;
+	struct fb_var_screeninfo var;
+	struct fb_fix_screeninfo fix;
+	unsigned int bpp;	/* bytes per pixel */
+	size_t size;		/* bytes of the mapping: line_length * yres */
+	uint8_t *map;
+};
+
+/* Open and map the framebuffer (shared mapping); exits on failure. */
+void lab_fb_open(struct lab_fb *fb, const char *path);
+void lab_fb_close(struct lab_fb *fb);
+/* Pack 0xRRGGBB into the framebuffer's pixel format. */
+uint32_t lab_fb_pixel(const struct lab_fb *fb, uint32_t rgb);
+void lab_fb_put(struct lab_fb *fb, unsigned int x, unsigned int y, uint32_t px);
+void lab_fb_fill(struct lab_fb *fb, unsigned int x, unsigned int y,
+		 unsigned int w, unsigned int h, uint32_t px);
+
+/* Switch the VT to graphics mode so fbcon stops drawing (1) or back (0). */
+int lab_vt_graphics(int on);
+
+/*
+ * Send one request line to the host over /dev/ttyS1 and read one reply
+ * line into @reply.  Returns 0 when the reply starts with "OK" or "PASS",
+ * 1 for any other reply, -1 (errno set) when there is no channel.
+ */
+int lab_host(const char *request, char *reply, size_t len);
+
+/* Where the run directory shared with the host is mounted. */
+const char *lab_dir(void);
+
+double lab_now(void);	/* CLOCK_MONOTONIC in seconds */
+
+#endif

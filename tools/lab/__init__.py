@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The lab: build, boot, test and measure the guest kernels."""

@@ -1,0 +1,283 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Boot a kernel in QEMU (TCG), run one command inside, collect the results.
+
+The guest's root is the host's / over virtio-9p, read-only; writable paths
+are tmpfs.  The run directory is shared read-write as the 9p tag "lab": the
+command goes in as "cmd", and "output", "status" and "dmesg" come back.
+
+The second serial port (ttyS1 in the guest) is a line-based control
+channel served here:
+
+    SHOT NAME             screendump to NAME.ppm and NAME.png   -> OK PATH
+    EXPECT NAME [MS]      compare screendumps with NAME.spec until equal or
+                          MS milliseconds pass                  -> PASS / FAIL why
+    PING                                                        -> PONG
+"""
+
+import json
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+from . import image, util
+
+QEMU = "qemu-system-x86_64"
+
+# Display devices: QEMU arguments and extra kernel command line.
+DEVICES = {
+    "virtio": (["-device", "virtio-gpu-pci,xres=1024,yres=768"], ""),
+    "simpledrm": (["-device", "VGA"], "vga=0x318"),
+}
+
+
+class GuestError(Exception):
+    pass
+
+
+class Result:
+    def __init__(self, status, output, dmesg, console, rundir, timed_out, checks):
+        self.status = status          # exit status of the command, None if unknown
+        self.output = output          # what the command printed
+        self.dmesg = dmesg            # the guest's kernel log at the end
+        self.console = console        # everything on the serial console
+        self.rundir = rundir
+        self.timed_out = timed_out
+        self.checks = checks          # [(name, passed, detail)] from EXPECT requests
+
+
+class QMP:
+    def __init__(self, path, timeout=30):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise GuestError(f"QMP socket {path} did not come up")
+                time.sleep(0.05)
+        self.file = self.sock.makefile("rwb")
+        self.lock = threading.Lock()
+        self._read()  # greeting
+        self.command("qmp_capabilities")
+
+    def _read(self):
+        while True:
+            line = self.file.readline()
+            if not line:
+                raise GuestError("QMP connection closed")
+            msg = json.loads(line)
+            if "event" not in msg:
+                return msg
+
+    def command(self, name, **args):
+        with self.lock:
+            self.file.write(json.dumps({"execute": name, "arguments": args}).encode() + b"\n")
+            self.file.flush()
+            reply = self._read()
+        if "error" in reply:
+            raise GuestError(f"QMP {name}: {reply['error'].get('desc')}")
+        return reply.get("return")
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class Guest:
+    def __init__(self, kernel, device="virtio", rundir=None, timeout=300,
+                 append="", kunit=False, memory=1024, echo=None):
+        if device not in DEVICES:
+            raise GuestError(f"unknown device '{device}' (choose from {', '.join(DEVICES)})")
+        if not os.path.exists(kernel):
+            raise GuestError(f"no kernel image at {kernel}")
+        self.kernel = kernel
+        self.device = device
+        self.rundir = os.path.abspath(rundir or tempfile.mkdtemp(prefix="lab-run-"))
+        self.timeout = timeout
+        self.append = append
+        self.kunit = kunit
+        self.memory = memory
+        self.echo = echo              # callable(line) for live console lines
+        self.checks = []
+        self.proc = None
+        self.qmp = None
+        self.sockdir = None
+
+    # ---- screendumps -------------------------------------------------
+    def screendump(self, name):
+        ppm = os.path.join(self.rundir, name + ".ppm")
+        self.qmp.command("screendump", filename=ppm)
+        return ppm
+
+    def expect(self, name, timeout_ms=5000):
+        """Poll screendumps until one equals NAME.spec; (passed, detail)."""
+        spec = util.read_text(os.path.join(self.rundir, name + ".spec"), None)
+        if spec is None:
+            return False, f"no {name}.spec in the run directory"
+        try:
+            want = image.render_spec(spec)
+        except ValueError as e:
+            return False, f"bad spec: {e}"
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            ppm = self.screendump(name)
+            got = image.read_ppm(ppm)
+            diff = image.compare(got, want)
+            if diff is None or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        image.write_png(os.path.join(self.rundir, name + ".png"), got)
+        if diff is not None:
+            image.write_png(os.path.join(self.rundir, name + ".expected.png"), want)
+        return diff is None, diff or "screen equals the spec"
+
+    def _handle(self, line):
+        words = line.split()
+        if not words:
+            return "ERR empty request"
+        try:
+            if words[0] == "PING":
+                return "PONG"
+            if words[0] == "SHOT" and len(words) == 2:
+                ppm = self.screendump(words[1])
+                png = ppm[:-4] + ".png"
+                image.ppm_to_png(ppm, png)
+                return f"OK {png}"
+            if words[0] == "EXPECT" and len(words) in (2, 3):
+                ok, detail = self.expect(words[1], int(words[2]) if len(words) == 3 else 5000)
+                self.checks.append((words[1], ok, detail))
+                return ("PASS " if ok else "FAIL ") + detail
+        except (GuestError, OSError, ValueError) as e:
+            return f"ERR {e}"
+        return f"ERR unknown request: {line}"
+
+    def _serve_control(self, path):
+        try:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    sock.connect(path)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or self.proc.poll() is not None:
+                        return
+                    time.sleep(0.05)
+            buf = b""
+            while True:
+                data = sock.recv(4096)
+                if not data:
+                    return
+                buf += data
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    reply = self._handle(line.decode(errors="replace").strip("\r"))
+                    sock.sendall(reply.encode() + b"\n")
+        except OSError:
+            return
+
+    # ---- the run -----------------------------------------------------
+    def cmdline(self):
+        init = os.path.join(util.ROOT, "guest", "init")
+        extra, dev_append = DEVICES[self.device]
+        parts = ["console=ttyS0", "root=/dev/root", "rootfstype=9p",
+                 "rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose",
+                 "ro", f"init={init}", "panic=-1", "log_buf_len=4M",
+                 f"kunit.enable={1 if self.kunit else 0}", dev_append, self.append]
+        return " ".join(p for p in parts if p)
+
+    def qemu_args(self):
+        con = os.path.join(self.rundir, "console.log")
+        extra, _ = DEVICES[self.device]
+        return [QEMU, "-accel", "tcg", "-smp", "2", "-m", str(self.memory),
+                "-nodefaults", "-no-reboot", "-display", "none",
+                "-kernel", self.kernel, "-append", self.cmdline(),
+                "-chardev", f"file,id=con,path={con}", "-serial", "chardev:con",
+                "-chardev", f"socket,id=ctl,path={self.sockdir}/ctl,server=on,wait=off",
+                "-serial", "chardev:ctl",
+                "-qmp", f"unix:{self.sockdir}/qmp,server=on,wait=off",
+                "-fsdev", "local,id=root,path=/,security_model=none,readonly=on",
+                "-device", "virtio-9p-pci,fsdev=root,mount_tag=/dev/root",
+                "-fsdev", f"local,id=lab,path={self.rundir},security_model=none",
+                "-device", "virtio-9p-pci,fsdev=lab,mount_tag=lab",
+                *extra]
+
+    def run(self, command):
+        """Run a shell command in the guest; returns a Result."""
+        os.makedirs(self.rundir, exist_ok=True)
+        for name in ("output", "status", "dmesg", "console.log"):
+            util.remove(os.path.join(self.rundir, name))
+        util.write_text(os.path.join(self.rundir, "cmd"), command + "\n")
+        # Unix socket paths are short; keep them out of deep checkouts.
+        self.sockdir = tempfile.mkdtemp(prefix="lab-")
+        args = self.qemu_args()
+        util.write_text(os.path.join(self.rundir, "qemu.cmd"),
+                        " ".join(shlex.quote(a) for a in args) + "\n")
+        timed_out = False
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            self.qmp = QMP(os.path.join(self.sockdir, "qmp"))
+            ctl = threading.Thread(target=self._serve_control,
+                                   args=(os.path.join(self.sockdir, "ctl"),), daemon=True)
+            ctl.start()
+            timed_out = not self._wait_and_echo()
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()  # only the QEMU this object started
+            qemu_out = self.proc.communicate()[0].decode(errors="replace")
+            if self.qmp:
+                self.qmp.close()
+            shutil.rmtree(self.sockdir, ignore_errors=True)
+        if qemu_out.strip():
+            util.write_text(os.path.join(self.rundir, "qemu.log"), qemu_out)
+        status = util.read_text(os.path.join(self.rundir, "status"), "").strip()
+        return Result(int(status) if status.lstrip("-").isdigit() else None,
+                      util.read_text(os.path.join(self.rundir, "output")),
+                      util.read_text(os.path.join(self.rundir, "dmesg")),
+                      util.read_text(os.path.join(self.rundir, "console.log")),
+                      self.rundir, timed_out, list(self.checks))
+
+    def _wait_and_echo(self):
+        """Wait for QEMU to exit, echoing console lines; False on timeout."""
+        con = os.path.join(self.rundir, "console.log")
+        deadline = time.monotonic() + self.timeout
+        pos = 0
+        pending = b""
+        while True:
+            exited = self.proc.poll() is not None
+            if self.echo and os.path.exists(con):
+                with open(con, "rb") as f:
+                    f.seek(pos)
+                    data = f.read()
+                pos += len(data)
+                pending += data
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    self.echo(line.decode(errors="replace").rstrip("\r"))
+            if exited:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+
+
+SPLAT_MARKERS = ("WARNING:", "BUG:", "Oops", "Kernel panic", "general protection fault",
+                 "possible circular locking", "possible recursive locking",
+                 "INFO: task", "UBSAN:", "KASAN:", "kmemleak:", "RCU stall",
+                 "Call Trace:", "inconsistent lock state")
+
+
+def splats(log):
+    """Lines of a kernel log that report a kernel problem."""
+    return [line for line in log.splitlines() if any(m in line for m in SPLAT_MARKERS)]

@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Small helpers shared by the lab tools."""
+
+import hashlib
+import os
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("LAB_BUILD", os.path.join(ROOT, "build"))
+OUT = os.environ.get("LAB_OUT", os.path.join(ROOT, "out"))
+
+_T0 = time.monotonic()
+
+
+def step(msg):
+    """Progress line with the time since the tool started."""
+    t = time.monotonic() - _T0
+    print(f"[{int(t) // 60:02d}:{int(t) % 60:02d}] {msg}", flush=True)
+
+
+def rel(path):
+    try:
+        r = os.path.relpath(path, ROOT)
+    except ValueError:
+        return path
+    return path if r.startswith("..") else r
+
+
+def read_text(path, default=""):
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return default
+
+
+def write_text(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def remove(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def file_digest(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def die(msg, code=1):
+    print(f"error: {msg}", file=sys.stderr)
+    sys.exit(code)
