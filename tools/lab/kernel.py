@@ -269,7 +269,7 @@ def build(variant, jobs=None, extra=()):
     jobs = jobs or os.cpu_count() or 2
     util.step(f"{variant}: make -j{jobs} bzImage")
     res = subprocess.run(["make", "-s", "-C", tree, f"O={obj}", f"-j{jobs}",
-                          *extra, "bzImage"])
+                          "LOCALVERSION=", *extra, "bzImage"])
     if res.returncode != 0:
         raise KernelError(f"{variant}: kernel build failed")
     after = os.stat(img).st_mtime_ns
