@@ -6,7 +6,8 @@
  *   fbbench anim SECONDS FPS      rewrite every visible pixel each frame
  *   fbbench rects SECONDS FPS     two 32x32 rectangles in opposite corners
  *   fbbench idle SECONDS          one second of anim, then nothing
- *   fbbench latency SAMPLES GAPMS one small write after GAPMS of idle
+ *   fbbench latency SAMPLES GAPMS SIZE
+ *                                 a SIZExSIZE write after GAPMS of idle
  *   fbbench memset SECONDS        memset of the whole mapping vs anonymous
  *
  * Prints one JSON object.  The kernel's side (damage reported to the
@@ -165,11 +166,13 @@ static void idle(struct lab_fb *fb, double secs)
 	report("idle", &a, &b, fb, 0, NULL);
 }
 
-static void latency(struct lab_fb *fb, int samples, int gap_ms)
+static void latency(struct lab_fb *fb, const char *name, int samples, int gap_ms,
+		    unsigned int size)
 {
 	struct sample a, b;
 	double *t = calloc(samples, sizeof(*t));
-	char *extra = malloc(32 * samples + 64), *p;
+	unsigned int *xy = calloc(2 * samples, sizeof(*xy));
+	char *extra = malloc(48 * samples + 64), *p;
 	uint32_t white = lab_fb_pixel(fb, 0xffffff), black = lab_fb_pixel(fb, 0);
 
 	fill_screen(fb, black);
@@ -177,23 +180,28 @@ static void latency(struct lab_fb *fb, int samples, int gap_ms)
 	mark("lab-begin");
 	take(&a);
 	for (int i = 0; i < samples; i++) {
-		/* A different page each time, away from the previous one. */
-		unsigned int x = (i * 97) % fb->var.xres;
-		unsigned int y = (i * 389) % fb->var.yres;
+		/* A different place each time, away from the previous one. */
+		unsigned int x = (i * 97) % (fb->var.xres - size);
+		unsigned int y = (i * 389) % (fb->var.yres - size);
 
 		sleep_until(lab_now() + gap_ms / 1000.0);
 		t[i] = lab_now();
-		lab_fb_put(fb, x, y, (i & 1) ? black : white);
+		lab_fb_fill(fb, x, y, size, size, (i & 1) ? black : white);
+		xy[2 * i] = x;
+		xy[2 * i + 1] = y;
 	}
 	sleep_until(lab_now() + 0.3);
 	take(&b);
 	mark("lab-end");
-	p = extra + sprintf(extra, "\"gap_ms\": %d, \"writes\": [", gap_ms);
+	p = extra + sprintf(extra, "\"gap_ms\": %d, \"size\": %u, \"writes\": [",
+			    gap_ms, size);
 	for (int i = 0; i < samples; i++)
-		p += sprintf(p, "%s%.6f", i ? ", " : "", t[i]);
+		p += sprintf(p, "%s[%.6f, %u, %u]", i ? ", " : "", t[i], xy[2 * i],
+			     xy[2 * i + 1]);
 	strcpy(p, "]");
-	report("latency", &a, &b, fb, samples, extra);
+	report(name, &a, &b, fb, samples, extra);
 	free(t);
+	free(xy);
 	free(extra);
 }
 
@@ -252,7 +260,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: fbbench anim|rects SECONDS FPS | idle SECONDS | "
-				"latency SAMPLES GAPMS | memset SECONDS\n");
+				"latency SAMPLES GAPMS SIZE | memset SECONDS\n");
 		return 2;
 	}
 	lab_fb_open(&fb, NULL);
@@ -266,7 +274,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(w, "idle"))
 		idle(&fb, a1);
 	else if (!strcmp(w, "latency"))
-		latency(&fb, (int)a1, a2 > 0 ? (int)a2 : 100);
+		latency(&fb, argc > 4 && atoi(argv[4]) == 1 ? "latency1px" : "latency",
+			(int)a1, a2 > 0 ? (int)a2 : 100, argc > 4 ? atoi(argv[4]) : 2);
 	else if (!strcmp(w, "memset"))
 		memset_bench(&fb, a1);
 	else

@@ -206,7 +206,7 @@ class Guest:
                 "-chardev", f"socket,id=ctl,path={self.sockdir}/ctl,server=on,wait=off",
                 "-serial", "chardev:ctl",
                 "-qmp", f"unix:{self.sockdir}/qmp,server=on,wait=off",
-                "-fsdev", "local,id=root,path=/,security_model=none,readonly=on",
+                "-fsdev", "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap",
                 "-device", "virtio-9p-pci,fsdev=root,mount_tag=/dev/root",
                 "-fsdev", f"local,id=lab,path={self.rundir},security_model=none",
                 "-device", "virtio-9p-pci,fsdev=lab,mount_tag=lab",
@@ -215,7 +215,7 @@ class Guest:
     def run(self, command):
         """Run a shell command in the guest; returns a Result."""
         os.makedirs(self.rundir, exist_ok=True)
-        for name in ("output", "status", "dmesg", "console.log"):
+        for name in ("output", "status", "dmesg", "console.log", "qemu.log"):
             util.remove(os.path.join(self.rundir, name))
         util.write_text(os.path.join(self.rundir, "cmd"), command + "\n")
         # Unix socket paths are short; keep them out of deep checkouts.

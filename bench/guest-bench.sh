@@ -1,0 +1,43 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside a lab guest: the benchmark workloads, one after the other,
+# each with a fresh trace buffer.  The kernel's side is traced the same way
+# on every kernel:
+#   lab/dirtyfb   kprobe on drm_atomic_helper_dirtyfb(), the framebuffer's
+#                 ->dirty() hook: every damage report reaching the driver,
+#                 with its clip count and up to 16 clips
+#   workqueue_execute_start: every work item run, to count flush workers
+# Results: WORKLOAD.json (fbbench) and WORKLOAD.trace in the run directory.
+set -eu
+SECS=${1:-20}
+T=/sys/kernel/tracing
+
+echo 'p:lab/dirtyfb drm_atomic_helper_dirtyfb n=%r9:u32 clips=+0(%r8):u16[64]' > $T/kprobe_events
+echo mono > $T/trace_clock
+echo 16384 > $T/buffer_size_kb
+echo 1 > $T/events/lab/dirtyfb/enable
+echo 1 > $T/events/workqueue/workqueue_execute_start/enable
+
+run() {
+	name=$1
+	shift
+	echo "bench: $name ($*)"
+	echo > $T/trace
+	echo 1 > $T/tracing_on
+	fbbench "$@" > /tmp/$name.json
+	# Stop tracing before writing over 9p: its own work items would be
+	# traced while the buffer is being read.
+	echo 0 > $T/tracing_on
+	cat $T/trace > /tmp/$name.trace
+	cp /tmp/$name.json /tmp/$name.trace "$LAB_DIR/"
+	rm /tmp/$name.trace
+}
+
+run anim anim "$SECS" 60
+run rects rects "$SECS" 60
+run idle idle 10
+run latency latency 200 100 2
+run latency1px latency 50 100 1
+run memset memset 10
+echo "bench: done"
