@@ -14,6 +14,7 @@ changed, and files whose content comes out identical keep their old mtime,
 so kbuild only rebuilds what really changed.
 """
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -260,6 +261,18 @@ def configure(variant):
     return obj
 
 
+def _lock(variant):
+    """Hold an exclusive lock on a variant's trees for this process's life."""
+    os.makedirs(util.BUILD, exist_ok=True)
+    f = open(os.path.join(util.BUILD, f".lock-{variant}"), "w")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        util.step(f"{variant}: another build holds {util.rel(f.name)}, waiting")
+        fcntl.flock(f, fcntl.LOCK_EX)
+    return f
+
+
 def build(variant, jobs=None, extra=()):
     obj = configure(variant)
     tree = src_dir(variant)
@@ -286,6 +299,7 @@ def main(argv):
     ap.add_argument("--variant", choices=VARIANTS, default="patched")
     ap.add_argument("-j", "--jobs", type=int)
     args = ap.parse_args(argv)
+    lock = _lock(args.variant)  # released when the process exits
     try:
         if args.action == "prepare":
             apply(args.variant)
@@ -299,4 +313,6 @@ def main(argv):
     except KernelError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    finally:
+        lock.close()
     return 0
