@@ -1,0 +1,132 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Tests of the lab's own machinery, run on the host by `make check`:
+the IGT-API harness, the screendump comparison and the trace reduction.
+"""
+import os
+import subprocess
+import tempfile
+import unittest
+
+from . import image, util
+
+HARNESS = os.path.join(util.ROOT, "build", "igt-selftest")
+
+
+class Harness(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        h = os.path.join(util.ROOT, "igt-tests", "harness")
+        subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-std=gnu11", "-I", h,
+                        "-o", HARNESS, os.path.join(h, "selftest.c"),
+                        os.path.join(h, "igt_core.c")], check=True)
+        cls.run_ = subprocess.run([HARNESS], capture_output=True, text=True)
+        cls.results = {}
+        for line in cls.run_.stdout.splitlines():
+            if line.startswith("Subtest "):
+                name, rest = line[len("Subtest "):].split(": ", 1)
+                cls.results[name] = rest.split()[0]
+
+    def test_outcomes(self):
+        self.assertEqual(self.results, {
+            "pass": "SUCCESS", "fail-assert": "FAIL", "fail-in-helper": "FAIL",
+            "skip-require": "SKIP", "formatted-7": "SUCCESS", "group-skipped": "SKIP",
+            "group-failed": "FAIL", "after-groups": "SUCCESS"})
+
+    def test_exit_status_on_failure(self):
+        self.assertEqual(self.run_.returncode, 98)
+
+    def test_failure_message(self):
+        self.assertIn("Failed assertion: 1 + 1 == 3", self.run_.stderr)
+        self.assertIn("2 == 3 is false", self.run_.stderr)
+
+    def test_list_and_select(self):
+        out = subprocess.run([HARNESS, "--list-subtests"], capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0)
+        self.assertEqual(out.stdout.split()[:2], ["pass", "fail-assert"])
+        one = subprocess.run([HARNESS, "--run-subtest", "pass"], capture_output=True, text=True)
+        self.assertEqual(one.returncode, 0)
+        self.assertIn("Subtest pass: SUCCESS", one.stdout)
+        self.assertNotIn("fail-assert", one.stdout)
+        skip = subprocess.run([HARNESS, "--run-subtest", "skip-*"], capture_output=True)
+        self.assertEqual(skip.returncode, 77)
+        none = subprocess.run([HARNESS, "--run-subtest", "nonexistent"], capture_output=True)
+        self.assertEqual(none.returncode, 79)
+
+
+class Images(unittest.TestCase):
+    SPEC = "size 8 4\nfill 0 0 2 2 ff0000\nfill 7 3 1 1 ffffff\n"
+
+    def test_render_and_compare(self):
+        want = image.render_spec(self.SPEC)
+        self.assertEqual(want.pixel(1, 1), (255, 0, 0))
+        self.assertEqual(want.pixel(2, 2), (0, 0, 0))
+        self.assertEqual(want.pixel(7, 3), (255, 255, 255))
+        self.assertIsNone(image.compare(want, image.render_spec(self.SPEC)))
+
+    def test_one_pixel_difference_is_found(self):
+        got = image.render_spec(self.SPEC.replace("fill 7 3 1 1 ffffff\n", ""))
+        diff = image.compare(got, image.render_spec(self.SPEC))
+        self.assertIn("1 pixels differ", diff)
+        self.assertIn("(7,3)", diff)
+
+    def test_size_mismatch(self):
+        self.assertIn("8x4", image.compare(image.render_spec("size 4 4\n"),
+                                           image.render_spec(self.SPEC)))
+
+    def test_spec_outside_screen_rejected(self):
+        with self.assertRaises(ValueError):
+            image.render_spec("size 4 4\nfill 3 3 2 1 ffffff\n")
+
+    def test_ppm_png_round_trip(self):
+        img = image.render_spec(self.SPEC)
+        with tempfile.TemporaryDirectory() as d:
+            ppm = os.path.join(d, "a.ppm")
+            with open(ppm, "wb") as f:
+                f.write(b"P6\n# comment\n8 4\n255\n" + bytes(img.rgb))
+            back = image.read_ppm(ppm)
+            self.assertIsNone(image.compare(back, img))
+            png = os.path.join(d, "a.png")
+            image.ppm_to_png(ppm, png)
+            with open(png, "rb") as f:
+                self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+
+
+def load_bench():
+    import importlib.machinery
+    import importlib.util
+    path = os.path.join(util.ROOT, "tools", "bench")
+    loader = importlib.machinery.SourceFileLoader("lab_bench", path)
+    spec = importlib.util.spec_from_loader("lab_bench", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+class Trace(unittest.TestCase):
+    TRACE = """\
+ kworker/0:1-9 [000] .....  1.000000: dirtyfb: (drm_atomic_helper_dirtyfb+0x4/0x216) n=1 clips={0,0,1024,768,5,5,5,5}
+ fbbench-61 [000] .....  2.000000: tracing_mark_write: lab-begin
+ kworker/0:1-9 [000] .....  2.100000: workqueue_execute_start: work struct (____ptrval____): function fb_deferred_io_work
+ kworker/0:1-9 [000] .....  2.100000: workqueue_execute_start: work struct (____ptrval____): function vmstat_update
+ kworker/0:1-9 [001] .....  2.150000: dirtyfb: (drm_atomic_helper_dirtyfb+0x4/0x216) n=2 clips={0,0,10,10,20,20,30,40,9,9,9,9}
+ fbbench-61 [000] .....  3.000000: tracing_mark_write: lab-end
+ kworker/0:1-9 [000] .....  3.100000: dirtyfb: (drm_atomic_helper_dirtyfb+0x4/0x216) n=1 clips={0,0,1024,768,0,0,0,0}
+"""
+
+    def test_window_clips_and_workers(self):
+        bench = load_bench()
+        with tempfile.NamedTemporaryFile("w", suffix=".trace") as f:
+            f.write(self.TRACE)
+            f.flush()
+            begin, end, damage, work = bench.parse_trace(f.name)
+        self.assertEqual((begin, end), (2.0, 3.0))
+        self.assertEqual(len(damage), 1)
+        self.assertEqual(damage[0][2], [(0, 0, 10, 10), (20, 20, 30, 40)])
+        self.assertEqual(bench.pixels(damage[0][2]), 100 + 200)
+        self.assertEqual([w[1] for w in work], ["fb_deferred_io_work"])
+
+    def test_percentile(self):
+        bench = load_bench()
+        self.assertEqual(bench.percentile(list(range(1, 101)), 50), 51)
+        self.assertEqual(bench.percentile([5.0], 99), 5.0)
+        self.assertIsNone(bench.percentile([], 50))
