@@ -68,18 +68,18 @@ void lab_fb_put(struct lab_fb *fb, unsigned int x, unsigned int y, uint32_t px)
 void lab_fb_fill(struct lab_fb *fb, unsigned int x, unsigned int y,
 		 unsigned int w, unsigned int h, uint32_t px)
 {
-	for (unsigned int row = y; row < y + h; row++) {
-		if (fb->bpp == 4) {
-			uint32_t *p = (uint32_t *)(fb->map +
-				(size_t)row * fb->fix.line_length) + x;
+	uint8_t *row = malloc((size_t)w * fb->bpp);
 
-			for (unsigned int i = 0; i < w; i++)
-				p[i] = px;
-		} else {
-			for (unsigned int col = x; col < x + w; col++)
-				lab_fb_put(fb, col, row, px);
-		}
-	}
+	if (!row)
+		fatal("malloc");
+	/* Pack one row, then copy it: fast for 24 bpp too. */
+	for (unsigned int i = 0; i < w; i++)
+		for (unsigned int b = 0; b < fb->bpp; b++)
+			row[i * fb->bpp + b] = px >> (8 * b);
+	for (unsigned int r = y; r < y + h; r++)
+		memcpy(fb->map + (size_t)r * fb->fix.line_length + (size_t)x * fb->bpp,
+		       row, (size_t)w * fb->bpp);
+	free(row);
 }
 
 int lab_vt_graphics(int on)

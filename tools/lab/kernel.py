@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 from . import util
 
@@ -281,10 +282,24 @@ def build(variant, jobs=None, extra=()):
     before = os.stat(img).st_mtime_ns if os.path.exists(img) else None
     jobs = jobs or os.cpu_count() or 2
     util.step(f"{variant}: make -j{jobs} bzImage")
-    res = subprocess.run(["make", "-s", "-C", tree, f"O={obj}", f"-j{jobs}",
-                          "LOCALVERSION=", *extra, "bzImage"])
-    if res.returncode != 0:
-        raise KernelError(f"{variant}: kernel build failed")
+    proc = subprocess.Popen(["make", "-C", tree, f"O={obj}", f"-j{jobs}", "LOCALVERSION=",
+                             *extra, "bzImage"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace")
+    compiled, last, shown, tail = 0, "", time.monotonic(), []
+    for line in proc.stdout:
+        words = line.split()
+        tail = (tail + [line.rstrip()])[-30:]
+        if len(words) == 2 and words[0] in ("CC", "AS", "LD", "AR"):
+            compiled += words[0] in ("CC", "AS")
+            last = words[1]
+        elif "warning:" in line or "error:" in line or "Error " in line:
+            print("  " + line.rstrip(), flush=True)
+        if time.monotonic() - shown > 20:
+            util.step(f"{variant}: make: {compiled} files compiled (now {last})")
+            shown = time.monotonic()
+    if proc.wait() != 0:
+        print("\n".join("  " + t for t in tail), file=sys.stderr)
+        raise KernelError(f"{variant}: kernel build failed (last lines above)")
     after = os.stat(img).st_mtime_ns
     state = "up to date" if before == after else "built"
     util.step(f"{variant}: kernel {state}: {util.rel(img)}")
