@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+/*
+ * KUnit tests for the damage geometry of drm_fbdev_shadow: byte ranges and
+ * dirty pages to clips.
+ */
+
+#include <kunit/test.h>
+#include <kunit/visibility.h>
+
+#include <linux/bitmap.h>
+
+#include <drm/drm_fbdev_shadow.h>
+#include <drm/drm_mode.h>
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/* 1024x768: 32 bpp with a page per line, 24 bpp, 16 bpp, and padded lines */
+static const struct drm_fbdev_shadow_geometry geo32 = { 4096, 32, 1024, 768 };
+static const struct drm_fbdev_shadow_geometry geo24 = { 3072, 24, 1024, 768 };
+static const struct drm_fbdev_shadow_geometry geo16 = { 2048, 16, 1024, 768 };
+static const struct drm_fbdev_shadow_geometry geo_pad = { 4096, 32, 1000, 768 };
+/* 4096x768 at 32 bpp: four pages a line */
+static const struct drm_fbdev_shadow_geometry geo_wide = { 16384, 32, 4096, 768 };
+
+static void expect_clip(struct kunit *test, const struct drm_clip_rect *c,
+			u16 x1, u16 y1, u16 x2, u16 y2)
+{
+	KUNIT_EXPECT_EQ(test, c->x1, x1);
+	KUNIT_EXPECT_EQ(test, c->y1, y1);
+	KUNIT_EXPECT_EQ(test, c->x2, x2);
+	KUNIT_EXPECT_EQ(test, c->y2, y2);
+}
+
+static void range_inside_one_line(struct kunit *test)
+{
+	struct drm_clip_rect c;
+
+	KUNIT_ASSERT_TRUE(test, drm_fbdev_shadow_range_to_clip(&geo32, 3 * 4096 + 400, 8, &c));
+	expect_clip(test, &c, 100, 3, 102, 4);
+	/* A partial pixel counts whole. */
+	KUNIT_ASSERT_TRUE(test, drm_fbdev_shadow_range_to_clip(&geo24, 3072 + 4, 1, &c));
+	expect_clip(test, &c, 1, 1, 2, 2);
+}
+
+static void range_whole_line(struct kunit *test)
+{
+	struct drm_clip_rect c;
+
+	/* Ends exactly at the end of the line: the full width, not x2 = 0. */
+	KUNIT_ASSERT_TRUE(test, drm_fbdev_shadow_range_to_clip(&geo32, 5 * 4096, 4096, &c));
+	expect_clip(test, &c, 0, 5, 1024, 6);
+}
+
+static void range_across_lines(struct kunit *test)
+{
+	struct drm_clip_rect c;
+
+	KUNIT_ASSERT_TRUE(test, drm_fbdev_shadow_range_to_clip(&geo32, 2 * 4096 + 10, 2 * 4096, &c));
+	expect_clip(test, &c, 0, 2, 1024, 5);
+	/* One page of a 24 bpp buffer spans parts of two lines. */
+	KUNIT_ASSERT_TRUE(test, drm_fbdev_shadow_range_to_clip(&geo24, 4096, 4096, &c));
+	expect_clip(test, &c, 0, 1, 1024, 3);
+}
+
+static void range_outside(struct kunit *test)
+{
+	struct drm_clip_rect c;
+
+	KUNIT_EXPECT_FALSE(test, drm_fbdev_shadow_range_to_clip(&geo32, 768 * 4096, 4096, &c));
+	KUNIT_EXPECT_FALSE(test, drm_fbdev_shadow_range_to_clip(&geo32, 0, 0, &c));
+	/* Line padding past the visible width has no pixels. */
+	KUNIT_EXPECT_FALSE(test, drm_fbdev_shadow_range_to_clip(&geo_pad, 4000, 96, &c));
+	/* A range running past the end is cut at the last line. */
+	KUNIT_ASSERT_TRUE(test, drm_fbdev_shadow_range_to_clip(&geo32, 767 * 4096, 8192, &c));
+	expect_clip(test, &c, 0, 767, 1024, 768);
+}
+
+static unsigned int clips_of(const struct drm_fbdev_shadow_geometry *geo,
+			     const unsigned int *pages, unsigned int n,
+			     struct drm_clip_rect *clips, unsigned int max)
+{
+	DECLARE_BITMAP(bits, 768);
+
+	bitmap_zero(bits, 768);
+	while (n--)
+		__set_bit(pages[n], bits);
+	return drm_fbdev_shadow_pages_to_clips(geo, bits, 768, clips, max);
+}
+
+static void pages_two_runs(struct kunit *test)
+{
+	static const unsigned int pages[] = { 0, 1, 700 };
+	struct drm_clip_rect clips[4];
+
+	KUNIT_ASSERT_EQ(test, clips_of(&geo32, pages, 3, clips, 4), 2);
+	expect_clip(test, &clips[0], 0, 0, 1024, 2);
+	expect_clip(test, &clips[1], 0, 700, 1024, 701);
+}
+
+static void pages_16bpp(struct kunit *test)
+{
+	static const unsigned int pages[] = { 10 };
+	struct drm_clip_rect clips[4];
+
+	/* A page holds two 16 bpp lines. */
+	KUNIT_ASSERT_EQ(test, clips_of(&geo16, pages, 1, clips, 4), 1);
+	expect_clip(test, &clips[0], 0, 20, 1024, 22);
+}
+
+static void pages_sharing_a_line(struct kunit *test)
+{
+	static const unsigned int pages[] = { 0, 2, 5 };
+	struct drm_clip_rect clips[4];
+
+	/* Pages 0 and 2 lie in line 0 (exact x each): one clip for the line. */
+	KUNIT_ASSERT_EQ(test, clips_of(&geo_wide, pages, 3, clips, 4), 2);
+	expect_clip(test, &clips[0], 0, 0, 3072, 1);
+	expect_clip(test, &clips[1], 1024, 1, 2048, 2);
+}
+
+static void pages_clip_limit(struct kunit *test)
+{
+	static const unsigned int pages[] = { 0, 10, 12, 100, 400 };
+	struct drm_clip_rect clips[3];
+
+	/* Five runs into three clips: the closest (10 and 12), then 0 joins. */
+	KUNIT_ASSERT_EQ(test, clips_of(&geo32, pages, 5, clips, 3), 3);
+	expect_clip(test, &clips[0], 0, 0, 1024, 13);
+	expect_clip(test, &clips[1], 0, 100, 1024, 101);
+	expect_clip(test, &clips[2], 0, 400, 1024, 401);
+}
+
+static void pages_none(struct kunit *test)
+{
+	struct drm_clip_rect clips[2];
+
+	KUNIT_EXPECT_EQ(test, clips_of(&geo32, NULL, 0, clips, 2), 0);
+}
+
+static struct kunit_case drm_fbdev_shadow_tests[] = {
+	KUNIT_CASE(range_inside_one_line),
+	KUNIT_CASE(range_whole_line),
+	KUNIT_CASE(range_across_lines),
+	KUNIT_CASE(range_outside),
+	KUNIT_CASE(pages_two_runs),
+	KUNIT_CASE(pages_16bpp),
+	KUNIT_CASE(pages_sharing_a_line),
+	KUNIT_CASE(pages_clip_limit),
+	KUNIT_CASE(pages_none),
+	{ }
+};
+
+static struct kunit_suite drm_fbdev_shadow_suite = {
+	.name = "drm_fbdev_shadow",
+	.test_cases = drm_fbdev_shadow_tests,
+};
+
+kunit_test_suite(drm_fbdev_shadow_suite);
+
+MODULE_DESCRIPTION("KUnit tests for drm_fbdev_shadow");
+MODULE_LICENSE("Dual MIT/GPL");
