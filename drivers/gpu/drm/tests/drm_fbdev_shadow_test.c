@@ -55,7 +55,8 @@ static void range_across_lines(struct kunit *test)
 {
 	struct drm_clip_rect c;
 
-	KUNIT_ASSERT_TRUE(test, drm_fbdev_shadow_range_to_clip(&geo32, 2 * 4096 + 10, 2 * 4096, &c));
+	KUNIT_ASSERT_TRUE(test,
+			  drm_fbdev_shadow_range_to_clip(&geo32, 2 * 4096 + 10, 2 * 4096, &c));
 	expect_clip(test, &c, 0, 2, 1024, 5);
 	/* One page of a 24 bpp buffer spans parts of two lines. */
 	KUNIT_ASSERT_TRUE(test, drm_fbdev_shadow_range_to_clip(&geo24, 4096, 4096, &c));
