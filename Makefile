@@ -37,7 +37,7 @@ $(GUEST)/%: guest/%.c guest/lab.c guest/lab.h | $(GUEST)
 	$(CC) $(CFLAGS) -Iguest -o $@ $< guest/lab.c -lm
 
 $(IGT)/%: igt-tests/%.c igt-tests/harness/igt_core.c igt-tests/harness/igt.h | $(IGT)
-	$(CC) $(CFLAGS) -Iigt-tests/harness -o $@ $< igt-tests/harness/igt_core.c -lm
+	$(CC) $(CFLAGS) -D_GNU_SOURCE -Iigt-tests/harness -o $@ $< igt-tests/harness/igt_core.c -lm
 
 $(GUEST) $(IGT):
 	mkdir -p $@

@@ -3,17 +3,26 @@
  * fbpattern: draw known patterns through a shared mapping of /dev/fb0 and
  * have the host check them in a screendump.
  *
- *   fbpattern [--negative] PATTERN...
+ *   fbpattern [--negative] [--via mmap|write|fork] PATTERN...
  *
  * For each pattern the screen is cleared, the pattern drawn, the drawing
  * written as PATTERN.spec into the run directory, and the host asked to
  * compare (EXPECT).  With --negative the last element is left out of the
  * drawing but not of the spec, and the check passes only if the host sees
- * the difference: proof that the comparison can fail.
+ * the difference: proof that the comparison can fail.  --via write draws
+ * with pwrite(2) instead of the mapping, --via fork has a forked child draw
+ * through the parent's mapping.
+ *
+ * Pattern "pixel-after-idle" clears the screen, waits until the clearing
+ * has been flushed, then writes one pixel: stock 6.12 never reports that
+ * write when a page is exactly one scanline.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lab.h"
 
@@ -21,8 +30,11 @@ struct canvas {
 	struct lab_fb fb;
 	unsigned int w, h;
 	unsigned int nops;
+	int idle_first;		/* let the clear be flushed before drawing */
 	struct { unsigned int x, y, w, h; uint32_t rgb; } ops[16];
 };
+
+static const char *via = "mmap";
 
 static void draw(struct canvas *c, unsigned int x, unsigned int y,
 		 unsigned int w, unsigned int h, uint32_t rgb)
@@ -56,6 +68,39 @@ static void pattern(struct canvas *c, const char *name)
 	} else if (!strcmp(name, "rects")) {
 		draw(c, 16, 16, 32, 32, 0xff0000);
 		draw(c, w - 48, h - 48, 32, 32, 0x00ff00);
+	} else if (!strcmp(name, "pixel-after-idle")) {
+		c->idle_first = 1;
+		draw(c, w / 2 + 3, h / 2 + 5, 1, 1, 0xffffff);
+	}
+}
+
+/* One rectangle, through the chosen path. */
+static void paint(struct lab_fb *fb, unsigned int x, unsigned int y, unsigned int w,
+		  unsigned int h, uint32_t rgb)
+{
+	uint32_t px = lab_fb_pixel(fb, rgb);
+
+	if (!strcmp(via, "write")) {
+		uint8_t *row = malloc((size_t)w * fb->bpp);
+
+		for (unsigned int i = 0; i < w; i++)
+			for (unsigned int b = 0; b < fb->bpp; b++)
+				row[i * fb->bpp + b] = px >> (8 * b);
+		for (unsigned int r = y; r < y + h; r++)
+			if (pwrite(fb->fd, row, (size_t)w * fb->bpp,
+				   (off_t)r * fb->fix.line_length + (off_t)x * fb->bpp) < 0)
+				perror("fbpattern: pwrite");
+		free(row);
+	} else if (!strcmp(via, "fork")) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			lab_fb_fill(fb, x, y, w, h, px);
+			_exit(0);
+		}
+		waitpid(pid, NULL, 0);
+	} else {
+		lab_fb_fill(fb, x, y, w, h, px);
 	}
 }
 
@@ -78,14 +123,16 @@ static int run(struct canvas *c, const char *name, int negative)
 		return 2;
 	}
 	fprintf(spec, "size %u %u\n", c->w, c->h);
-	lab_fb_fill(&c->fb, 0, 0, c->w, c->h, lab_fb_pixel(&c->fb, 0));
+	paint(&c->fb, 0, 0, c->w, c->h, 0);
+	if (c->idle_first)
+		usleep(300 * 1000);
 	for (unsigned int i = 0; i < c->nops; i++) {
 		fprintf(spec, "fill %u %u %u %u %06x\n", c->ops[i].x, c->ops[i].y,
 			c->ops[i].w, c->ops[i].h, c->ops[i].rgb);
 		if (negative && i == c->nops - 1)
 			continue;
-		lab_fb_fill(&c->fb, c->ops[i].x, c->ops[i].y, c->ops[i].w,
-			    c->ops[i].h, lab_fb_pixel(&c->fb, c->ops[i].rgb));
+		paint(&c->fb, c->ops[i].x, c->ops[i].y, c->ops[i].w, c->ops[i].h,
+		      c->ops[i].rgb);
 	}
 	fclose(spec);
 
@@ -98,7 +145,8 @@ static int run(struct canvas *c, const char *name, int negative)
 	}
 	if (negative)
 		ret = !ret;
-	printf("e2e %s%s: %s (%s)\n", negative ? "negative-" : "", name,
+	printf("e2e %s%s%s%s: %s (%s)\n", negative ? "negative-" : "", name,
+	       strcmp(via, "mmap") ? "-via-" : "", strcmp(via, "mmap") ? via : "",
 	       ret ? "FAIL" : "PASS", reply);
 	return ret;
 }
@@ -108,14 +156,23 @@ int main(int argc, char **argv)
 	struct canvas c = { };
 	int negative = 0, failed = 0;
 
-	if (argc > 1 && !strcmp(argv[1], "--negative")) {
-		negative = 1;
+	while (argc > 1 && !strncmp(argv[1], "--", 2)) {
+		if (!strcmp(argv[1], "--negative")) {
+			negative = 1;
+		} else if (!strcmp(argv[1], "--via") && argc > 2) {
+			via = argv[2];
+			argv++;
+			argc--;
+		} else {
+			argc = 0;
+			break;
+		}
 		argv++;
 		argc--;
 	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: fbpattern [--negative] PATTERN...\n"
-				"patterns: corners last-pixel line rects\n");
+		fprintf(stderr, "usage: fbpattern [--negative] [--via mmap|write|fork] PATTERN...\n"
+				"patterns: corners last-pixel line rects pixel-after-idle\n");
 		return 2;
 	}
 	lab_fb_open(&c.fb, NULL);

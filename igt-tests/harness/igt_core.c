@@ -7,7 +7,9 @@
  * jumps back, which ends the block.  A failure or skip in a fixture
  * applies to every later subtest of the enclosing group.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdarg.h>

@@ -16,7 +16,7 @@ class Harness(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         h = os.path.join(util.ROOT, "igt-tests", "harness")
-        subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-std=gnu11", "-I", h,
+        subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-std=gnu11", "-D_GNU_SOURCE", "-I", h,
                         "-o", HARNESS, os.path.join(h, "selftest.c"),
                         os.path.join(h, "igt_core.c")], check=True)
         cls.run_ = subprocess.run([HARNESS], capture_output=True, text=True)

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What userspace sees of mmap() on a framebuffer device whose writes are
+ * tracked in the page tables (drm_fbdev_shadow): bounds, private and
+ * read-only mappings, several opens and device nodes, fork, partial unmap,
+ * mremap, mprotect, and get_user_pages on the mapping.
+ *
+ * Subtests that check write tracking read the helper's counters from
+ * debugfs (dri/N/fbdev_shadow) and skip where there are none.
+ */
+#include <fcntl.h>
+#include <glob.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/fb.h>
+#include <linux/kd.h>
+
+#include "igt.h"
+
+IGT_TEST_DESCRIPTION("Test mmap of the fbdev device: tracking, sharing and limits");
+
+static const char *fb_path;
+static int fd = -1;
+static int tty = -1;
+static size_t fb_size;
+static long page;
+static char counters[256];
+
+static bool find_counters(void)
+{
+	glob_t g;
+	bool found;
+
+	if (glob("/sys/kernel/debug/dri/*/fbdev_shadow", 0, NULL, &g))
+		return false;
+	found = g.gl_pathc > 0;
+	if (found)
+		snprintf(counters, sizeof(counters), "%s", g.gl_pathv[0]);
+	globfree(&g);
+	return found;
+}
+
+static uint64_t counter(const char *name)
+{
+	char key[64];
+	unsigned long long v;
+	FILE *f = fopen(counters, "r");
+
+	igt_assert_f(f, "cannot open %s\n", counters);
+	while (fscanf(f, "%63s %llu", key, &v) == 2) {
+		if (!strcmp(key, name)) {
+			fclose(f);
+			return v;
+		}
+	}
+	fclose(f);
+	igt_assert_f(0, "no counter %s in %s\n", name, counters);
+	return 0;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Wait until the flush worker has run since @flushes was read. */
+static void wait_flush(uint64_t flushes)
+{
+	for (int i = 0; i < 400 && counter("flushes") == flushes; i++)
+		sleep_ms(5);
+	igt_assert_f(counter("flushes") != flushes, "no flush within 2 s\n");
+	/* Let a flush that was already running when we looked finish. */
+	sleep_ms(50);
+}
+
+/*
+ * The write must fault (its page was write-protected), and after the
+ * flush the same page must fault again: tracking is re-armed.
+ */
+static void expect_tracked(volatile uint8_t *p)
+{
+	for (int round = 0; round < 2; round++) {
+		uint64_t wf = counter("write_faults"), fl = counter("flushes");
+
+		*p = *p + 1;
+		igt_assert_f(counter("write_faults") == wf + 1,
+			     "write at %p did not fault (round %d)\n", (void *)p, round);
+		wait_flush(fl);
+	}
+}
+
+static uint8_t *map(int f, size_t len, int prot, int flags, off_t off)
+{
+	return mmap(NULL, len, prot, flags, f, off);
+}
+
+/* Run @fn in a child; return the signal that ended it, or 0. */
+static int child_signal(void (*fn)(uint8_t *), uint8_t *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		fn(arg);
+		_exit(0);
+	}
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+static void poke(uint8_t *p)
+{
+	*(volatile uint8_t *)p = 0x42;
+}
+
+static void fill(uint8_t *buf, size_t len, uint8_t seed)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)(i * 7 + seed);
+}
+
+igt_main
+{
+	igt_fixture {
+		struct fb_var_screeninfo var;
+		struct fb_fix_screeninfo fix;
+
+		fb_path = getenv("IGT_FBDEV") ?: "/dev/fb0";
+		fd = open(fb_path, O_RDWR);
+		igt_require_f(fd >= 0, "no framebuffer device at %s\n", fb_path);
+		igt_assert_eq(ioctl(fd, FBIOGET_VSCREENINFO, &var), 0);
+		igt_assert_eq(ioctl(fd, FBIOGET_FSCREENINFO, &fix), 0);
+		fb_size = fix.smem_len;
+		page = sysconf(_SC_PAGESIZE);
+		tty = open("/dev/tty0", O_RDWR);
+		if (tty >= 0)
+			ioctl(tty, KDSETMODE, KD_GRAPHICS);
+	}
+
+	igt_describe("Mappings outside the framebuffer fail with EINVAL.");
+	igt_subtest("bounds") {
+		size_t pages = (fb_size + page - 1) / page;
+		uint8_t *p;
+
+		p = map(fd, pages * page, PROT_READ, MAP_SHARED, 0);
+		igt_assert(p != MAP_FAILED);
+		munmap(p, pages * page);
+		p = map(fd, page, PROT_READ, MAP_SHARED, (off_t)(pages - 1) * page);
+		igt_assert(p != MAP_FAILED);
+		munmap(p, page);
+
+		p = map(fd, (pages + 1) * page, PROT_READ, MAP_SHARED, 0);
+		igt_assert(p == MAP_FAILED && errno == EINVAL);
+		p = map(fd, page, PROT_READ, MAP_SHARED, (off_t)pages * page);
+		igt_assert(p == MAP_FAILED && errno == EINVAL);
+		p = map(fd, 2 * page, PROT_READ, MAP_SHARED, (off_t)(pages - 1) * page);
+		igt_assert(p == MAP_FAILED && errno == EINVAL);
+	}
+
+	igt_describe("A private mapping reads the framebuffer; its writes stay private.");
+	igt_subtest("private") {
+		uint8_t *ref = malloc(2 * page), *out = malloc(2 * page), *p;
+
+		igt_assert(ref && out);
+		fill(ref, 2 * page, 1);
+		igt_assert_eq_s64(pwrite(fd, ref, 2 * page, 0), 2 * page);
+		p = map(fd, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+		igt_assert(p != MAP_FAILED);
+		igt_assert(!memcmp(p, ref, 2 * page));
+		memset(p, 0xee, 2 * page);
+		igt_assert_eq_s64(pread(fd, out, 2 * page, 0), 2 * page);
+		igt_assert(!memcmp(out, ref, 2 * page));
+		igt_assert_eq(p[page + 5], 0xee);
+		munmap(p, 2 * page);
+		free(ref);
+		free(out);
+	}
+
+	igt_subtest_group {
+		igt_fixture
+			igt_require_f(find_counters(), "no fbdev_shadow counters in debugfs\n");
+
+		igt_describe("Writes through a shared mapping are tracked after every flush.");
+		igt_subtest("tracked") {
+			uint8_t *p = map(fd, fb_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+
+			igt_assert(p != MAP_FAILED);
+			expect_tracked(p);
+			expect_tracked(p + fb_size - 1);
+			munmap(p, fb_size);
+		}
+
+		igt_describe("A read-only mapping made first does not stop tracking of a writable one.");
+		igt_subtest("read-only-first") {
+			int ro = open(fb_path, O_RDONLY);
+			uint8_t *r, *w;
+
+			igt_assert(ro >= 0);
+			r = map(ro, fb_size, PROT_READ, MAP_SHARED, 0);
+			igt_assert(r != MAP_FAILED);
+			w = map(fd, fb_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+			igt_assert(w != MAP_FAILED);
+			igt_assert_eq(r[3 * page], r[3 * page]);
+			expect_tracked(w + 3 * page);
+			igt_assert_eq(r[3 * page], w[3 * page]);
+			munmap(w, fb_size);
+			munmap(r, fb_size);
+			close(ro);
+		}
+
+		igt_describe("A private mapping made first does not stop tracking of a shared one.");
+		igt_subtest("private-first") {
+			uint8_t *priv = map(fd, fb_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+			uint8_t *w = map(fd, fb_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+
+			igt_assert(priv != MAP_FAILED && w != MAP_FAILED);
+			priv[0] = 1;
+			expect_tracked(w + 7 * page);
+			munmap(w, fb_size);
+			munmap(priv, fb_size);
+		}
+
+		igt_describe("Mappings from two opens and a second device node are all tracked.");
+		igt_subtest("two-opens-two-nodes") {
+			struct stat st;
+			const char *alias = "/tmp/igt-fbdev-alias";
+			int fd2 = open(fb_path, O_RDWR), fd3;
+			uint8_t *a, *b, *c;
+
+			igt_assert(fd2 >= 0);
+			igt_assert_eq(fstat(fd, &st), 0);
+			unlink(alias);
+			igt_require_f(mknod(alias, S_IFCHR | 0600, st.st_rdev) == 0,
+				      "cannot create a second device node\n");
+			fd3 = open(alias, O_RDWR);
+			igt_assert(fd3 >= 0);
+			a = map(fd, fb_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+			b = map(fd2, fb_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+			c = map(fd3, fb_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+			igt_assert(a != MAP_FAILED && b != MAP_FAILED && c != MAP_FAILED);
+			/* Each page written through one mapping, then another. */
+			expect_tracked(a + 10 * page);
+			expect_tracked(b + 10 * page);
+			expect_tracked(c + 10 * page);
+			expect_tracked(a + 10 * page);
+			igt_assert_eq(a[10 * page], c[10 * page]);
+			munmap(a, fb_size);
+			munmap(b, fb_size);
+			munmap(c, fb_size);
+			close(fd2);
+			close(fd3);
+			unlink(alias);
+		}
+
+		igt_describe("A forked child's writes are tracked and seen by the parent.");
+		igt_subtest("fork") {
+			uint8_t *p = map(fd, fb_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+			uint64_t wf;
+			int status;
+			pid_t pid;
+
+			igt_assert(p != MAP_FAILED);
+			expect_tracked(p + 20 * page);
+			wf = counter("write_faults");
+			pid = fork();
+			igt_assert(pid >= 0);
+			if (pid == 0) {
+				p[20 * page] = 0x5a;
+				_exit(0);
+			}
+			igt_assert_eq(waitpid(pid, &status, 0), pid);
+			igt_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+			igt_assert_eq(p[20 * page], 0x5a);
+			igt_assert_eq_u64(counter("write_faults"), wf + 1);
+			munmap(p, fb_size);
+		}
+
+		igt_describe("After a partial munmap the rest stays mapped and tracked.");
+		igt_subtest("partial-munmap") {
+			uint8_t *p = map(fd, 8 * page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+
+			igt_assert(p != MAP_FAILED);
+			igt_assert_eq(munmap(p + 2 * page, 3 * page), 0);
+			expect_tracked(p + page);
+			expect_tracked(p + 6 * page);
+			igt_assert_eq(child_signal(poke, p + 3 * page), SIGSEGV);
+			munmap(p, 2 * page);
+			munmap(p + 5 * page, 3 * page);
+		}
+
+		igt_describe("mprotect() is honoured and tracking resumes after it.");
+		igt_subtest("mprotect") {
+			uint8_t *p = map(fd, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+
+			igt_assert(p != MAP_FAILED);
+			expect_tracked(p);
+			igt_assert_eq(mprotect(p, 4 * page, PROT_READ), 0);
+			igt_assert_eq(child_signal(poke, p), SIGSEGV);
+			igt_assert_eq(mprotect(p, 4 * page, PROT_READ | PROT_WRITE), 0);
+			expect_tracked(p + page);
+			munmap(p, 4 * page);
+		}
+	}
+
+	igt_describe("A shared mapping cannot grow with mremap; it can shrink.");
+	igt_subtest("mremap") {
+		uint8_t *p = map(fd, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, 0), *q;
+
+		igt_assert(p != MAP_FAILED);
+		q = mremap(p, 4 * page, 8 * page, MREMAP_MAYMOVE);
+		igt_assert(q == MAP_FAILED);
+		q = mremap(p, 4 * page, 2 * page, 0);
+		igt_assert(q == p);
+		poke(p + page);
+		munmap(p, 2 * page);
+	}
+
+	igt_describe("get_user_pages on the mapping fails; copies from it work.");
+	igt_subtest("gup") {
+		uint8_t *p = map(fd, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+		uint8_t buf[64], out[64];
+		struct iovec local = { buf, sizeof(buf) }, remote = { p, sizeof(buf) };
+		int pipefd[2], tmp;
+
+		igt_require_f(find_counters(), "only for page-table tracked mappings\n");
+		igt_assert(p != MAP_FAILED);
+		fill(p, 4 * page, 3);
+		/* Pinning pages of a VM_PFNMAP mapping is refused. */
+		igt_assert_eq_s64(process_vm_readv(getpid(), &local, 1, &remote, 1, 0), -1);
+		igt_assert_eq(errno, EFAULT);
+		igt_assert_eq(pipe(pipefd), 0);
+		remote.iov_len = page;
+		igt_assert_eq_s64(vmsplice(pipefd[1], &remote, 1, 0), -1);
+		igt_assert_eq(errno, EFAULT);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		/* write(2) from the mapping copies through uaccess. */
+		tmp = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+		igt_assert(tmp >= 0);
+		igt_assert_eq_s64(write(tmp, p, sizeof(buf)), sizeof(buf));
+		igt_assert_eq_s64(pread(tmp, out, sizeof(out), 0), sizeof(out));
+		igt_assert(!memcmp(out, p, sizeof(out)));
+		close(tmp);
+		munmap(p, 4 * page);
+	}
+
+	igt_fixture {
+		if (tty >= 0) {
+			ioctl(tty, KDSETMODE, KD_TEXT);
+			close(tty);
+		}
+		close(fd);
+	}
+}
