@@ -10,7 +10,7 @@ BUILD    := build
 GUEST    := $(BUILD)/guest
 IGT      := $(BUILD)/igt
 
-GUEST_PROGS := labctl fbpattern fbdemo fbbench
+GUEST_PROGS := labctl fbpattern fbdemo fbbench fbstress
 IGT_TESTS   := $(basename $(notdir $(wildcard igt-tests/*.c)))
 
 .PHONY: all deps kernel kernel-stock programs run check bench clean distclean help

@@ -3,6 +3,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/fb.h>
 #include <linux/file.h>
 #include <linux/kref.h>
@@ -88,6 +89,8 @@ struct drm_fbdev_shadow {
 	atomic64_t clips;
 	atomic64_t pixels;
 	struct dentry *debugfs;
+	/* test hook: sleep at the end of the write-fault path (debugfs) */
+	u32 mkwrite_delay_us;
 };
 
 static struct drm_fbdev_shadow *to_shadow(struct drm_fb_helper *helper)
@@ -327,6 +330,12 @@ static vm_fault_t drm_fbdev_shadow_mkwrite(struct vm_fault *vmf)
 	schedule_delayed_work(&shadow->flush_work, msecs_to_jiffies(DRM_FBDEV_SHADOW_DELAY_MS));
 out:
 	mutex_unlock(&shadow->lock);
+	/*
+	 * The race test widens the window after the page is recorded: with
+	 * the PTE already writable, a flush in between must lose nothing.
+	 */
+	if (READ_ONCE(shadow->mkwrite_delay_us))
+		usleep_range(shadow->mkwrite_delay_us, shadow->mkwrite_delay_us + 10);
 	return ret;
 }
 
@@ -466,6 +475,8 @@ static void drm_fbdev_shadow_kill(struct drm_fbdev_shadow *shadow)
 	cancel_delayed_work_sync(&shadow->flush_work);
 	debugfs_remove(shadow->debugfs);
 	shadow->debugfs = NULL;
+	debugfs_lookup_and_remove("fbdev_shadow_mkwrite_delay_us",
+				  shadow->helper.dev->debugfs_root);
 }
 
 static void drm_fbdev_shadow_fb_destroy(struct fb_info *info)
@@ -588,6 +599,8 @@ static int drm_fbdev_shadow_helper_fb_probe(struct drm_fb_helper *fb_helper,
 
 	shadow->debugfs = debugfs_create_file("fbdev_shadow", 0444, dev->debugfs_root,
 					      shadow, &drm_fbdev_shadow_stats_fops);
+	debugfs_create_u32("fbdev_shadow_mkwrite_delay_us", 0600, dev->debugfs_root,
+			   &shadow->mkwrite_delay_us);
 	return 0;
 
 err_vunmap:

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fbstress: several processes write through their own shared mappings of
+ * /dev/fb0 for a while, then one final pattern is drawn and the host must
+ * see exactly that pattern.  A page left writable without being reported
+ * (a lost pfn_mkwrite race) shows up as a stale line on the screen.
+ *
+ *   fbstress PROCESSES SECONDS [DELAY_US]
+ *
+ * DELAY_US, where the helper offers it, is written to the helper's
+ * fbdev_shadow_mkwrite_delay_us in debugfs for the run: it widens the
+ * window in which a flush meets a write fault half done.
+ */
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lab.h"
+
+static void writer(unsigned int seed, double secs)
+{
+	struct lab_fb fb;
+	double end;
+	unsigned long n = 0;
+
+	lab_fb_open(&fb, NULL);
+	end = lab_now() + secs;
+	srandom(seed);
+	while (lab_now() < end) {
+		/* Small writes all over: most land on a write-protected page. */
+		unsigned int x = random() % (fb.var.xres - 4);
+		unsigned int y = random() % (fb.var.yres - 4);
+
+		lab_fb_fill(&fb, x, y, 4, 1, lab_fb_pixel(&fb, random() & 0xffffff));
+		if (!(++n % 64))
+			usleep(200);
+	}
+	printf("fbstress: writer %u: %lu writes\n", seed, n);
+	fflush(stdout);
+	lab_fb_close(&fb);
+	_exit(0);
+}
+
+static void set_delay(unsigned int us)
+{
+	glob_t g;
+
+	if (glob("/sys/kernel/debug/dri/*/fbdev_shadow_mkwrite_delay_us", 0, NULL, &g))
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		FILE *f = fopen(g.gl_pathv[i], "w");
+
+		if (f) {
+			fprintf(f, "%u\n", us);
+			fclose(f);
+		}
+	}
+	globfree(&g);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int procs = argc > 1 ? atoi(argv[1]) : 4;
+	double secs = argc > 2 ? atof(argv[2]) : 10;
+	char path[512], reply[1024];
+	struct lab_fb fb;
+	FILE *spec;
+	int ret;
+
+	unsigned int delay = argc > 3 ? atoi(argv[3]) : 0;
+
+	lab_vt_graphics(1);
+	set_delay(delay);
+	for (unsigned int i = 0; i < procs; i++)
+		if (fork() == 0)
+			writer(i + 1, secs);
+	while (wait(NULL) > 0)
+		;
+	set_delay(0);
+
+	/* The final pattern: every page written once more. */
+	lab_fb_open(&fb, NULL);
+	snprintf(path, sizeof(path), "%s/stress.spec", lab_dir());
+	spec = fopen(path, "w");
+	if (!spec) {
+		perror(path);
+		return 2;
+	}
+	fprintf(spec, "size %u %u\nfill 0 0 %u %u 203040\nfill 100 100 200 100 ffffff\n",
+		fb.var.xres, fb.var.yres, fb.var.xres, fb.var.yres);
+	fclose(spec);
+	lab_fb_fill(&fb, 0, 0, fb.var.xres, fb.var.yres, lab_fb_pixel(&fb, 0x203040));
+	lab_fb_fill(&fb, 100, 100, 200, 100, lab_fb_pixel(&fb, 0xffffff));
+	ret = lab_host("EXPECT stress 8000", reply, sizeof(reply));
+	printf("e2e stress-%up-%gs: %s (%s)\n", procs, secs, ret ? "FAIL" : "PASS", reply);
+	lab_vt_graphics(0);
+	lab_fb_close(&fb);
+	return ret != 0;
+}
