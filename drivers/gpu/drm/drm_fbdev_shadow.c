@@ -58,8 +58,12 @@
  */
 
 #define DRM_FBDEV_SHADOW_MAX_CLIPS 16
-/* Flush at most once a refresh period of a 60 Hz display. */
+/* After idle: flush within one refresh period of a 60 Hz display. */
 #define DRM_FBDEV_SHADOW_DELAY_MS 16
+/* While writes keep coming: fb_defio's pace. */
+#define DRM_FBDEV_SHADOW_BUSY_DELAY_MS 50
+/* A flush less than this long ago means writes keep coming. */
+#define DRM_FBDEV_SHADOW_BUSY_MS 40
 
 struct drm_fbdev_shadow {
 	struct drm_fb_helper helper;
@@ -81,6 +85,7 @@ struct drm_fbdev_shadow {
 	unsigned long *flushing;	/* only used by the flush worker */
 	bool dead;
 	struct delayed_work flush_work;
+	unsigned long last_flush;	/* jiffies at the end of the last flush */
 
 	atomic64_t faults;
 	atomic64_t write_faults;
@@ -284,6 +289,7 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	 * the writable mappings after it unprotected.
 	 */
 	wp_shared_mapping_range(shadow->tracked->f_mapping, first, last - first + 1);
+	shadow->last_flush = jiffies;
 	mutex_unlock(&shadow->lock);
 
 	n = drm_fbdev_shadow_pages_to_clips(&shadow->geo, shadow->flushing, shadow->npages,
@@ -297,6 +303,21 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 
 	if (n && fb->funcs->dirty)
 		fb->funcs->dirty(fb, NULL, 0, 0, clips, n);
+}
+
+/*
+ * After idle the first flush comes within a refresh period, so a small
+ * write reaches the display quickly. While writes keep coming, every flush
+ * re-arms write protection and each re-armed page costs the writer another
+ * fault: flush at fb_defio's pace then.
+ */
+static unsigned long drm_fbdev_shadow_delay(struct drm_fbdev_shadow *shadow)
+{
+	unsigned long busy = shadow->last_flush + msecs_to_jiffies(DRM_FBDEV_SHADOW_BUSY_MS);
+
+	if (shadow->last_flush && time_before(jiffies, busy))
+		return msecs_to_jiffies(DRM_FBDEV_SHADOW_BUSY_DELAY_MS);
+	return msecs_to_jiffies(DRM_FBDEV_SHADOW_DELAY_MS);
 }
 
 /*
@@ -327,7 +348,7 @@ static vm_fault_t drm_fbdev_shadow_mkwrite(struct vm_fault *vmf)
 		goto out;
 	__set_bit(vmf->pgoff, shadow->dirty);
 	atomic64_inc(&shadow->write_faults);
-	schedule_delayed_work(&shadow->flush_work, msecs_to_jiffies(DRM_FBDEV_SHADOW_DELAY_MS));
+	schedule_delayed_work(&shadow->flush_work, drm_fbdev_shadow_delay(shadow));
 out:
 	mutex_unlock(&shadow->lock);
 	/*
