@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unbinding the driver of a framebuffer while a process writes through a
+ * shared mapping of it: the mapping is torn down (the writer gets SIGBUS,
+ * the kernel uses nothing freed) and a rebound driver brings a working
+ * /dev/fb0 back.  Needs root and sysfs; it replaces the device under test,
+ * so run it last.
+ */
+#include <fcntl.h>
+#include <glob.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/fb.h>
+
+#include "igt.h"
+
+IGT_TEST_DESCRIPTION("Test unbinding the fbdev's driver under a writing mapping");
+
+static char device[PATH_MAX], driver[PATH_MAX];
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static bool sysfs_write(const char *dir, const char *file, const char *value)
+{
+	char path[PATH_MAX + 16];
+	int f, n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = open(path, O_WRONLY);
+	if (f < 0)
+		return false;
+	n = write(f, value, strlen(value));
+	close(f);
+	return n == (int)strlen(value);
+}
+
+static bool helper_present(void)
+{
+	glob_t g;
+	bool found;
+
+	if (glob("/sys/kernel/debug/dri/*/fbdev_shadow", 0, NULL, &g))
+		return false;
+	found = g.gl_pathc > 0;
+	globfree(&g);
+	return found;
+}
+
+static void writer(uint8_t *p, size_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	/* Keep touching every page until the mapping goes away. */
+	for (int round = 0; round < 1000000; round++)
+		for (size_t off = 0; off < len; off += page)
+			p[off] = (uint8_t)round;
+	_exit(0);
+}
+
+static int child_signal_on(uint8_t *p)
+{
+	int status;
+	pid_t pid = fork();
+
+	igt_assert(pid >= 0);
+	if (pid == 0) {
+		*(volatile uint8_t *)p = 1;
+		_exit(0);
+	}
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+igt_main
+{
+	igt_fixture {
+		igt_require_f(realpath("/sys/class/graphics/fb0/device", device),
+			      "fb0 has no device in sysfs\n");
+		igt_require_f(realpath("/sys/class/graphics/fb0/device/driver", driver),
+			      "fb0's device has no driver\n");
+		igt_require_f(helper_present(), "only for drm_fbdev_shadow\n");
+	}
+
+	igt_describe("Unbind under a writer: SIGBUS, no use after free; rebind works.");
+	igt_subtest("unbind-while-writing") {
+		struct fb_fix_screeninfo fix;
+		char *name = basename(device);
+		int fd = open("/dev/fb0", O_RDWR), status;
+		uint8_t *p;
+		size_t len;
+		pid_t pid;
+
+		igt_assert(fd >= 0);
+		igt_assert_eq(ioctl(fd, FBIOGET_FSCREENINFO, &fix), 0);
+		len = fix.smem_len;
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		igt_assert(p != MAP_FAILED);
+		pid = fork();
+		igt_assert(pid >= 0);
+		if (pid == 0)
+			writer(p, len);
+		sleep_ms(300);
+
+		igt_assert_f(sysfs_write(driver, "unbind", name), "cannot unbind %s\n", name);
+		igt_assert_eq(waitpid(pid, &status, 0), pid);
+		igt_assert_f(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS,
+			     "writer ended with status %#x, not SIGBUS\n", status);
+		igt_assert_eq(child_signal_on(p), SIGBUS);
+		/* The old file still answers, the framebuffer is gone. */
+		munmap(p, len);
+		close(fd);
+
+		igt_assert_f(sysfs_write(driver, "bind", name), "cannot bind %s again\n", name);
+		for (int i = 0; i < 100 && access("/dev/fb0", F_OK); i++)
+			sleep_ms(50);
+		fd = open("/dev/fb0", O_RDWR);
+		igt_assert_f(fd >= 0, "no /dev/fb0 after rebinding\n");
+		igt_assert_eq(ioctl(fd, FBIOGET_FSCREENINFO, &fix), 0);
+		p = mmap(NULL, fix.smem_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		igt_assert(p != MAP_FAILED);
+		p[0] = 0x11;
+		igt_assert_eq(p[0], 0x11);
+		munmap(p, fix.smem_len);
+		close(fd);
+	}
+}
