@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fbstress: several processes write through their own shared mappings of
- * /dev/fb0 for a while, then one final pattern is drawn and the host must
- * see exactly that pattern.  A page left writable without being reported
- * (a lost pfn_mkwrite race) shows up as a stale line on the screen.
+ * /dev/fb0 for a while.  Then the host must see exactly what the
+ * framebuffer holds (a raw dump of it, "stress-live"): a write the kernel
+ * never reported (a lost pfn_mkwrite race) leaves a stale line on the
+ * screen.  Last one final pattern is drawn and must appear exactly.
  *
  *   fbstress PROCESSES SECONDS [DELAY_US]
  *
@@ -14,6 +15,7 @@
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,7 +69,8 @@ int main(int argc, char **argv)
 	char path[512], reply[1024];
 	struct lab_fb fb;
 	FILE *spec;
-	int ret;
+	int ret, failed;
+	void *copy;
 
 	unsigned int delay = argc > 3 ? atoi(argv[3]) : 0;
 
@@ -80,8 +83,41 @@ int main(int argc, char **argv)
 		;
 	set_delay(0);
 
-	/* The final pattern: every page written once more. */
 	lab_fb_open(&fb, NULL);
+	/* The screen must converge to the framebuffer's own contents. */
+	snprintf(path, sizeof(path), "%s/stress-live.raw", lab_dir());
+	/*
+	 * Through a copy: 9p pins the user buffer of a write (zero-copy), and
+	 * pages of a VM_PFNMAP mapping cannot be pinned.
+	 */
+	copy = malloc(fb.size);
+	spec = fopen(path, "w");
+	if (!copy || !spec) {
+		perror(path);
+		return 2;
+	}
+	memcpy(copy, fb.map, fb.size);
+	if (fwrite(copy, fb.fix.line_length, fb.var.yres, spec) != fb.var.yres) {
+		perror(path);
+		return 2;
+	}
+	fclose(spec);
+	free(copy);
+	snprintf(path, sizeof(path), "%s/stress-live.spec", lab_dir());
+	spec = fopen(path, "w");
+	if (!spec) {
+		perror(path);
+		return 2;
+	}
+	fprintf(spec, "size %u %u\nraw stress-live.raw %u %u %u %u %u\n", fb.var.xres,
+		fb.var.yres, fb.var.bits_per_pixel, fb.fix.line_length, fb.var.red.offset,
+		fb.var.green.offset, fb.var.blue.offset);
+	fclose(spec);
+	ret = lab_host("EXPECT stress-live 8000", reply, sizeof(reply));
+	printf("e2e stress-live-%up-%gs: %s (%s)\n", procs, secs, ret ? "FAIL" : "PASS", reply);
+	failed = ret != 0;
+
+	/* The final pattern: every page written once more. */
 	snprintf(path, sizeof(path), "%s/stress.spec", lab_dir());
 	spec = fopen(path, "w");
 	if (!spec) {
@@ -97,5 +133,5 @@ int main(int argc, char **argv)
 	printf("e2e stress-%up-%gs: %s (%s)\n", procs, secs, ret ? "FAIL" : "PASS", reply);
 	lab_vt_graphics(0);
 	lab_fb_close(&fb);
-	return ret != 0;
+	return failed || ret != 0;
 }

@@ -125,7 +125,7 @@ class Guest:
         if spec is None:
             return False, f"no {name}.spec in the run directory"
         try:
-            want = image.render_spec(spec)
+            want = image.render_spec(spec, self.rundir)
         except ValueError as e:
             return False, f"bad spec: {e}"
         deadline = time.monotonic() + timeout_ms / 1000

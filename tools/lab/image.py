@@ -6,10 +6,15 @@ order:
 
     size W H
     fill X Y W H RRGGBB
+    raw FILE BPP PITCH ROFF GOFF BOFF
 
-The expected image is those fills on a black W x H screen; a screendump
-matches when every pixel is equal.
+The expected image is those operations on a black W x H screen; a
+screendump matches when every pixel is equal.  "raw" paints the whole
+screen from a dump of the framebuffer's memory (FILE, relative to the
+spec's directory): BPP 24 or 32, 8-bit channels at bit offsets ROFF, GOFF,
+BOFF of each little-endian pixel.
 """
+import os
 
 import struct
 import zlib
@@ -77,6 +82,7 @@ def ppm_to_png(ppm, png):
 def parse_spec(text):
     size = None
     ops = []
+    raw = None
     for n, line in enumerate(text.splitlines(), 1):
         words = line.split()
         if not words or words[0].startswith("#"):
@@ -86,16 +92,39 @@ def parse_spec(text):
         elif words[0] == "fill" and len(words) == 6:
             x, y, w, h = (int(v) for v in words[1:5])
             ops.append((x, y, w, h, bytes.fromhex(words[5])))
+        elif words[0] == "raw" and len(words) == 7:
+            raw = (words[1], *(int(v) for v in words[2:]))
         else:
             raise ValueError(f"spec line {n}: cannot parse {line!r}")
     if not size:
         raise ValueError("spec has no size line")
-    return size, ops
+    return size, ops, raw
 
 
-def render_spec(text):
-    (width, height), ops = parse_spec(text)
+def render_raw(path, width, height, bpp, pitch, roff, goff, boff):
+    """RGB of a framebuffer dump with byte-aligned 8-bit channels."""
+    if bpp not in (24, 32) or any(o % 8 for o in (roff, goff, boff)):
+        raise ValueError(f"raw dump format bpp={bpp} {roff}/{goff}/{boff} not supported")
+    cpp = bpp // 8
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < pitch * height:
+        raise ValueError(f"{path}: {len(data)} bytes, need {pitch * height}")
     rgb = bytearray(width * height * 3)
+    for y in range(height):
+        line = data[y * pitch:y * pitch + width * cpp]
+        out = y * width * 3
+        for c, off in enumerate((roff, goff, boff)):
+            rgb[out + c:out + width * 3:3] = line[off // 8::cpp]
+    return rgb
+
+
+def render_spec(text, basedir="."):
+    (width, height), ops, raw = parse_spec(text)
+    if raw:
+        rgb = render_raw(os.path.join(basedir, raw[0]), width, height, *raw[1:])
+    else:
+        rgb = bytearray(width * height * 3)
     stride = width * 3
     for x, y, w, h, colour in ops:
         if x < 0 or y < 0 or w <= 0 or h <= 0 or x + w > width or y + h > height:

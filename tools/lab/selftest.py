@@ -77,6 +77,20 @@ class Images(unittest.TestCase):
         with self.assertRaises(ValueError):
             image.render_spec("size 4 4\nfill 3 3 2 1 ffffff\n")
 
+    def test_raw_dump(self):
+        # 3x2 at 32 bpp, XRGB8888 in memory as B G R X, pitch 16 (padded)
+        px = {(0, 0): (1, 2, 3), (2, 1): (250, 251, 252)}
+        data = bytearray(16 * 2)
+        for (x, y), (r, g, b) in px.items():
+            data[y * 16 + x * 4:y * 16 + x * 4 + 3] = bytes((b, g, r))
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "fb.raw"), "wb") as f:
+                f.write(data)
+            img = image.render_spec("size 3 2\nraw fb.raw 32 16 16 8 0\n", d)
+        self.assertEqual(img.pixel(0, 0), (1, 2, 3))
+        self.assertEqual(img.pixel(2, 1), (250, 251, 252))
+        self.assertEqual(img.pixel(1, 0), (0, 0, 0))
+
     def test_ppm_png_round_trip(self):
         img = image.render_spec(self.SPEC)
         with tempfile.TemporaryDirectory() as d:
