@@ -83,9 +83,7 @@ static void paint(struct lab_fb *fb, unsigned int x, unsigned int y, unsigned in
 	if (!strcmp(via, "write")) {
 		uint8_t *row = malloc((size_t)w * fb->bpp);
 
-		for (unsigned int i = 0; i < w; i++)
-			for (unsigned int b = 0; b < fb->bpp; b++)
-				row[i * fb->bpp + b] = px >> (8 * b);
+		lab_fb_pack_row(fb, row, w, px);
 		for (unsigned int r = y; r < y + h; r++)
 			if (pwrite(fb->fd, row, (size_t)w * fb->bpp,
 				   (off_t)r * fb->fix.line_length + (off_t)x * fb->bpp) < 0)

@@ -65,6 +65,13 @@ void lab_fb_put(struct lab_fb *fb, unsigned int x, unsigned int y, uint32_t px)
 		p[i] = px >> (8 * i);
 }
 
+void lab_fb_pack_row(const struct lab_fb *fb, uint8_t *row, unsigned int w, uint32_t px)
+{
+	for (unsigned int i = 0; i < w; i++)
+		for (unsigned int b = 0; b < fb->bpp; b++)
+			row[i * fb->bpp + b] = px >> (8 * b);
+}
+
 void lab_fb_fill(struct lab_fb *fb, unsigned int x, unsigned int y,
 		 unsigned int w, unsigned int h, uint32_t px)
 {
@@ -73,9 +80,7 @@ void lab_fb_fill(struct lab_fb *fb, unsigned int x, unsigned int y,
 	if (!row)
 		fatal("malloc");
 	/* Pack one row, then copy it: fast for 24 bpp too. */
-	for (unsigned int i = 0; i < w; i++)
-		for (unsigned int b = 0; b < fb->bpp; b++)
-			row[i * fb->bpp + b] = px >> (8 * b);
+	lab_fb_pack_row(fb, row, w, px);
 	for (unsigned int r = y; r < y + h; r++)
 		memcpy(fb->map + (size_t)r * fb->fix.line_length + (size_t)x * fb->bpp,
 		       row, (size_t)w * fb->bpp);

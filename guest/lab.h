@@ -25,6 +25,8 @@ void lab_fb_close(struct lab_fb *fb);
 /* Pack 0xRRGGBB into the framebuffer's pixel format. */
 uint32_t lab_fb_pixel(const struct lab_fb *fb, uint32_t rgb);
 void lab_fb_put(struct lab_fb *fb, unsigned int x, unsigned int y, uint32_t px);
+/* Fill @row with @w pixels of value @px in the framebuffer's layout. */
+void lab_fb_pack_row(const struct lab_fb *fb, uint8_t *row, unsigned int w, uint32_t px);
 void lab_fb_fill(struct lab_fb *fb, unsigned int x, unsigned int y,
 		 unsigned int w, unsigned int h, uint32_t px);
 

@@ -334,9 +334,9 @@ static vm_fault_t drm_fbdev_shadow_mkwrite(struct vm_fault *vmf)
 	unsigned long pfn;
 	vm_fault_t ret;
 
-	if (vmf->pgoff >= shadow->npages)
-		return VM_FAULT_SIGBUS;
-
+	/* vmf->pgoff is in bounds: the fault handler checked it, and
+	 * pfn_mkwrite only sees PTEs the fault handler inserted.
+	 */
 	mutex_lock(&shadow->lock);
 	if (shadow->dead) {
 		ret = VM_FAULT_SIGBUS;
