@@ -22,10 +22,14 @@
 #include <drm/drm_client.h>
 #include <drm/drm_crtc_helper.h>
 #include <drm/drm_drv.h>
+#include <drm/drm_file.h>
 #include <drm/drm_fb_helper.h>
 #include <drm/drm_fbdev_shadow.h>
 #include <drm/drm_framebuffer.h>
 #include <drm/drm_print.h>
+
+#define CREATE_TRACE_POINTS
+#include "drm_fbdev_shadow_trace.h"
 
 /**
  * DOC: overview
@@ -54,7 +58,9 @@
  * framebuffer and their writes are copied into private anonymous pages,
  * never reaching the screen.
  *
- * Counters are in debugfs as fbdev_shadow in the device's directory.
+ * Counters are in debugfs as fbdev_shadow in the device's directory, and
+ * the trace events drm_fbdev_shadow_write_fault and drm_fbdev_shadow_flush
+ * report each recorded page and each flush.
  */
 
 #define DRM_FBDEV_SHADOW_MAX_CLIPS 16
@@ -263,8 +269,9 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 						       struct drm_fbdev_shadow, flush_work);
 	struct drm_framebuffer *fb = shadow->helper.fb;
 	struct drm_clip_rect clips[DRM_FBDEV_SHADOW_MAX_CLIPS];
-	unsigned long first, last, pixels = 0;
+	unsigned long first, last, pages, pixels = 0;
 	unsigned int i, n;
+	int idx;
 
 	mutex_lock(&shadow->lock);
 	first = find_first_bit(shadow->dirty, shadow->npages);
@@ -296,13 +303,21 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 					    clips, ARRAY_SIZE(clips));
 	for (i = 0; i < n; i++)
 		pixels += (clips[i].x2 - clips[i].x1) * (clips[i].y2 - clips[i].y1);
+	pages = bitmap_weight(shadow->flushing, shadow->npages);
 	atomic64_inc(&shadow->flushes);
-	atomic64_add(bitmap_weight(shadow->flushing, shadow->npages), &shadow->dirty_pages);
+	atomic64_add(pages, &shadow->dirty_pages);
 	atomic64_add(n, &shadow->clips);
 	atomic64_add(pixels, &shadow->pixels);
+	trace_drm_fbdev_shadow_flush(fb->dev->primary->index, first, last, pages, n, pixels);
 
-	if (n && fb->funcs->dirty)
+	/*
+	 * Between drm_dev_unplug() and the client's unregister, which stops
+	 * this worker, the driver must not be asked to touch its hardware.
+	 */
+	if (n && fb->funcs->dirty && drm_dev_enter(fb->dev, &idx)) {
 		fb->funcs->dirty(fb, NULL, 0, 0, clips, n);
+		drm_dev_exit(idx);
+	}
 }
 
 /*
@@ -348,6 +363,7 @@ static vm_fault_t drm_fbdev_shadow_mkwrite(struct vm_fault *vmf)
 		goto out;
 	__set_bit(vmf->pgoff, shadow->dirty);
 	atomic64_inc(&shadow->write_faults);
+	trace_drm_fbdev_shadow_write_fault(shadow->helper.dev->primary->index, vmf->pgoff);
 	schedule_delayed_work(&shadow->flush_work, drm_fbdev_shadow_delay(shadow));
 out:
 	mutex_unlock(&shadow->lock);
@@ -635,13 +651,14 @@ static int drm_fbdev_shadow_helper_fb_dirty(struct drm_fb_helper *helper,
 					    struct drm_clip_rect *clip)
 {
 	struct drm_device *dev = helper->dev;
-	int ret;
+	int ret, idx;
 
 	if (!(clip->x1 < clip->x2 && clip->y1 < clip->y2))
 		return 0;
-	if (!helper->fb->funcs->dirty)
+	if (!helper->fb->funcs->dirty || !drm_dev_enter(dev, &idx))
 		return 0;
 	ret = helper->fb->funcs->dirty(helper->fb, NULL, 0, 0, clip, 1);
+	drm_dev_exit(idx);
 	if (drm_WARN_ONCE(dev, ret, "Dirty helper failed: ret=%d\n", ret))
 		return ret;
 	return 0;
