@@ -3,7 +3,8 @@
  * What userspace sees of mmap() on a framebuffer device whose writes are
  * tracked in the page tables (drm_fbdev_shadow): bounds, private and
  * read-only mappings, several opens and device nodes, fork, partial unmap,
- * mremap, mprotect, and get_user_pages on the mapping.
+ * mremap, mprotect, get_user_pages and O_DIRECT on the mapping, and the
+ * helper's trace events.
  *
  * Subtests that check write tracking read the helper's counters from
  * debugfs (dri/N/fbdev_shadow) and skip where there are none.
@@ -96,6 +97,44 @@ static void expect_tracked(volatile uint8_t *p)
 			     "write at %p did not fault (round %d)\n", (void *)p, round);
 		wait_flush(fl);
 	}
+}
+
+#define TRACEFS "/sys/kernel/tracing"
+
+static bool tracefs_write(const char *file, const char *value, int flags)
+{
+	char path[128];
+	int f, n;
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", file);
+	f = open(path, O_WRONLY | flags);
+	if (f < 0)
+		return false;
+	n = write(f, value, strlen(value));
+	close(f);
+	return n == (int)strlen(value);
+}
+
+/* The trace buffer as text, NUL-terminated; free() it. */
+static char *trace_text(void)
+{
+	size_t len = 0, cap = 1 << 16;
+	char *buf = malloc(cap);
+	int f = open(TRACEFS "/trace", O_RDONLY);
+	ssize_t n;
+
+	igt_assert(buf && f >= 0);
+	while ((n = read(f, buf + len, cap - len - 1)) > 0) {
+		len += n;
+		if (cap - len < 4096) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			igt_assert(buf);
+		}
+	}
+	close(f);
+	buf[len] = 0;
+	return buf;
 }
 
 static uint8_t *map(int f, size_t len, int prot, int flags, off_t off)
@@ -298,6 +337,86 @@ igt_main
 			munmap(p + 5 * page, 3 * page);
 		}
 
+		igt_describe("A flush between recording a write and the PTE becoming writable loses nothing.");
+		igt_subtest("mkwrite-race") {
+			uint8_t *p = map(fd, fb_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+			char knob[sizeof(counters) + 32], *slash;
+			uint64_t wf;
+			FILE *f;
+
+			snprintf(knob, sizeof(knob), "%s", counters);
+			slash = strrchr(knob, '/');
+			igt_assert(slash);
+			strcpy(slash + 1, "fbdev_shadow_mkwrite_delay_us");
+			igt_require_f(access(knob, W_OK) == 0, "no %s\n", knob);
+			igt_assert(p != MAP_FAILED);
+			expect_tracked(p + 9 * page);
+			/*
+			 * Hold the writer in the write fault, after the page is
+			 * recorded, for longer than the flush delay after idle:
+			 * the flush runs inside that window every time.
+			 */
+			f = fopen(knob, "w");
+			igt_assert(f);
+			fprintf(f, "30000\n");
+			fclose(f);
+			wf = counter("write_faults");
+			p[9 * page] ^= 0x5a;
+			igt_assert(counter("write_faults") > wf);
+			f = fopen(knob, "w");
+			igt_assert(f);
+			fprintf(f, "0\n");
+			fclose(f);
+			sleep_ms(200);
+			/*
+			 * The write landed after that flush. If it landed in a PTE
+			 * the flush had not protected, no later write to the page
+			 * would ever fault and its damage would never be reported.
+			 */
+			expect_tracked(p + 9 * page);
+			munmap(p, fb_size);
+		}
+
+		igt_describe("Trace events report the write fault and the flush, matching the counters.");
+		igt_subtest("trace-events") {
+			uint8_t *p = map(fd, fb_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+			uint64_t fl, px;
+			char *text, *ev;
+			unsigned long first, last, pages, pixels;
+			unsigned int clips;
+
+			igt_require_f(access(TRACEFS "/events/drm_fbdev_shadow/enable", W_OK) == 0,
+				      "no drm_fbdev_shadow trace events\n");
+			igt_assert(p != MAP_FAILED);
+			/* Start from a quiet helper: nothing dirty, no flush due. */
+			expect_tracked(p + 5 * page);
+			igt_assert(tracefs_write("trace", "", O_TRUNC));
+			igt_assert(tracefs_write("events/drm_fbdev_shadow/enable", "1", 0));
+			fl = counter("flushes");
+			px = counter("pixels");
+			p[5 * page] ^= 0xff;
+			wait_flush(fl);
+			igt_assert(tracefs_write("events/drm_fbdev_shadow/enable", "0", 0));
+			text = trace_text();
+			igt_assert_f(strstr(text, "drm_fbdev_shadow_write_fault: minor=") &&
+				     strstr(text, " page=5\n"),
+				     "no write-fault event for page 5 in:\n%s", text);
+			ev = strstr(text, "drm_fbdev_shadow_flush: ");
+			igt_assert_f(ev, "no flush event in:\n%s", text);
+			igt_assert_eq(sscanf(strchr(ev, ' ') + 1,
+					     "minor=%*d first=%lu last=%lu pages=%lu clips=%u pixels=%lu",
+					     &first, &last, &pages, &clips, &pixels), 5);
+			igt_assert_eq_u64(first, 5);
+			igt_assert_eq_u64(last, 5);
+			igt_assert_eq_u64(pages, 1);
+			igt_assert_eq(clips, 1);
+			igt_assert_eq_u64(pixels, counter("pixels") - px);
+			igt_assert_f(!strstr(ev + 1, "drm_fbdev_shadow_flush: "),
+				     "two flushes for one write:\n%s", text);
+			free(text);
+			munmap(p, fb_size);
+		}
+
 		igt_describe("mprotect() is honoured and tracking resumes after it.");
 		igt_subtest("mprotect") {
 			uint8_t *p = map(fd, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
@@ -351,6 +470,26 @@ igt_main
 		igt_assert_eq_s64(pread(tmp, out, sizeof(out), 0), sizeof(out));
 		igt_assert(!memcmp(out, p, sizeof(out)));
 		close(tmp);
+		munmap(p, 4 * page);
+	}
+
+	igt_describe("An O_DIRECT read into the mapping fails with EFAULT; into memory it works.");
+	igt_subtest("o-direct") {
+		uint8_t *p = map(fd, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+		int blk = open("/dev/ram0", O_RDONLY | O_DIRECT);
+		void *mem;
+
+		igt_require_f(find_counters(), "only for page-table tracked mappings\n");
+		igt_require_f(blk >= 0, "no /dev/ram0 for O_DIRECT\n");
+		igt_assert(p != MAP_FAILED);
+		igt_assert_eq(posix_memalign(&mem, page, page), 0);
+		/* The same read into ordinary memory goes through. */
+		igt_assert_eq_s64(pread(blk, mem, page, 0), page);
+		/* Direct I/O would pin the pages: VM_PFNMAP has none to pin. */
+		igt_assert_eq_s64(pread(blk, p, page, 0), -1);
+		igt_assert_eq(errno, EFAULT);
+		free(mem);
+		close(blk);
 		munmap(p, 4 * page);
 	}
 
