@@ -13,13 +13,14 @@ IGT      := $(BUILD)/igt
 GUEST_PROGS := labctl fbpattern fbdemo fbbench fbstress
 IGT_TESTS   := $(basename $(notdir $(wildcard igt-tests/*.c)))
 
-.PHONY: all deps kernel kernel-stock programs run check bench clean distclean help
+.PHONY: all deps kernel kernel-stock programs run check bench ablate clean distclean help
 all: help
 
 help:
 	@echo "make run [DEVICE=virtio|simpledrm]  build, boot, draw a demo, save a screenshot"
 	@echo "make check                          build, boot and run every test"
 	@echo "make bench                          fb_defio baseline and ratios (stock vs patched)"
+	@echo "make ablate                         each hazard's test fails without its handling"
 	@echo "make kernel | programs | clean | distclean"
 
 deps:
@@ -50,6 +51,9 @@ check: kernel programs
 
 bench: deps programs
 	@$(PY) tools/bench
+
+ablate: deps programs
+	@$(PY) tools/ablate
 
 clean:
 	rm -rf out $(GUEST) $(IGT)

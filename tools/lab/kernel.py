@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 """Prepare and build the guest kernels.
 
-Two variants share one recipe:
+Three variants share one recipe:
 
   stock    Debian's linux-source-6.12 exactly as packaged (the baseline)
   patched  the same source with patches/series applied and the project's
            kernel files (drivers/, include/, Documentation/, mm/) overlaid
+  ablated  patched, then one diff from tests/ablations/ that removes the
+           handling of one hazard (LAB_ABLATION=NAME selects it); only
+           tools/ablate uses it, to show the hazard's test failing
 
 Each variant has its own source tree (build/src-VARIANT, a git repository
 whose first commit is the pristine extraction) and its own object tree
@@ -27,7 +30,8 @@ from . import util
 PKG = "linux-source-6.12"
 TARBALL = "/usr/src/linux-source-6.12.tar.xz"
 OVERLAY_ROOTS = ("drivers", "include", "Documentation", "mm")
-VARIANTS = ("stock", "patched")
+VARIANTS = ("stock", "patched", "ablated")
+ABLATIONS = os.path.join(util.ROOT, "tests", "ablations")
 
 
 class KernelError(Exception):
@@ -122,6 +126,22 @@ def series():
     return out
 
 
+def ablation():
+    """The ablation diff for the ablated variant, as (name, path)."""
+    name = os.environ.get("LAB_ABLATION", "")
+    path = os.path.join(ABLATIONS, name + ".diff")
+    if not name or not os.path.isfile(path):
+        raise KernelError(f"the ablated variant needs LAB_ABLATION set to one of: "
+                          f"{', '.join(ablation_names()) or '(none)'}")
+    return name, path
+
+
+def ablation_names():
+    if not os.path.isdir(ABLATIONS):
+        return []
+    return sorted(f[:-5] for f in os.listdir(ABLATIONS) if f.endswith(".diff"))
+
+
 def overlay_files():
     """Project files that live at kernel paths (tracked or new, not ignored)."""
     out = subprocess.run(["git", "-C", util.ROOT, "ls-files", "-z", "--cached",
@@ -164,7 +184,8 @@ def apply(variant):
     """Bring the source tree of a variant to base + series + overlay."""
     tree = ensure_source(variant)
     patches, overlay = ([], []) if variant == "stock" else (series(), overlay_files())
-    digest = _inputs_digest(patches, overlay)
+    after = [ablation()] if variant == "ablated" else []
+    digest = _inputs_digest(patches + after, overlay)
     stamp = os.path.join(tree, ".lab-applied")
     if util.read_text(stamp) == digest:
         util.step(f"{variant}: source up to date ({len(patches)} patches, "
@@ -188,6 +209,13 @@ def apply(variant):
         shutil.copyfile(os.path.join(util.ROOT, rel), dst)
     if overlay:
         util.step(f"{variant}: overlaid {len(overlay)} project kernel files")
+    for name, path in after:
+        util.step(f"{variant}: applying ablation {name}")
+        res = subprocess.run(["git", "-C", tree, "apply", path], capture_output=True,
+                             text=True)
+        if res.returncode != 0:
+            raise KernelError(f"ablation '{name}' does not apply to the project's "
+                              f"files:\n{res.stderr.strip()}")
     # Files whose content came out as before keep their old mtime.
     kept = 0
     for rel, (old_digest, old_mtime) in before.items():
