@@ -431,7 +431,7 @@ igt_main
 		}
 	}
 
-	igt_describe("A shared mapping cannot grow with mremap; it can shrink.");
+	igt_describe("A mapping cannot grow with mremap; a shared one can shrink.");
 	igt_subtest("mremap") {
 		uint8_t *p = map(fd, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, 0), *q;
 
@@ -442,6 +442,13 @@ igt_main
 		igt_assert(q == p);
 		poke(p + page);
 		munmap(p, 2 * page);
+
+		/* A private mapping cannot grow either. */
+		p = map(fd, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+		igt_assert(p != MAP_FAILED);
+		q = mremap(p, 4 * page, 8 * page, MREMAP_MAYMOVE);
+		igt_assert(q == MAP_FAILED);
+		munmap(p, 4 * page);
 	}
 
 	igt_describe("get_user_pages on the mapping fails; copies from it work.");

@@ -68,18 +68,36 @@ static void writer(uint8_t *p, size_t len)
 	_exit(0);
 }
 
-static int child_signal_on(uint8_t *p)
+/* Write @p's first byte, or read every page, in a child: the signal it got. */
+static int child_signal_on(uint8_t *p, size_t read_len)
 {
+	long page = sysconf(_SC_PAGESIZE);
 	int status;
 	pid_t pid = fork();
 
 	igt_assert(pid >= 0);
 	if (pid == 0) {
-		*(volatile uint8_t *)p = 1;
-		_exit(0);
+		uint8_t sum = 0;
+
+		if (!read_len)
+			*(volatile uint8_t *)p = 1;
+		for (size_t off = 0; off < read_len; off += page)
+			sum += *(volatile uint8_t *)(p + off);
+		_exit(sum & 0);
 	}
 	igt_assert_eq(waitpid(pid, &status, 0), pid);
 	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+/* Fault every page in for reading. */
+static void touch(const uint8_t *p, size_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t sum = 0;
+
+	for (size_t off = 0; off < len; off += page)
+		sum += *(volatile const uint8_t *)(p + off);
+	(void)sum;
 }
 
 igt_main
@@ -97,7 +115,7 @@ igt_main
 		struct fb_fix_screeninfo fix;
 		char *name = basename(device);
 		int fd = open("/dev/fb0", O_RDWR), status;
-		uint8_t *p;
+		uint8_t *p, *ro, *priv;
 		size_t len;
 		pid_t pid;
 
@@ -105,7 +123,13 @@ igt_main
 		igt_assert_eq(ioctl(fd, FBIOGET_FSCREENINFO, &fix), 0);
 		len = fix.smem_len;
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		igt_assert(p != MAP_FAILED);
+		ro = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+		priv = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		igt_assert(p != MAP_FAILED && ro != MAP_FAILED && priv != MAP_FAILED);
+		/* Every kind of mapping has PTEs in place when the device goes. */
+		touch(p, len);
+		touch(ro, len);
+		touch(priv, len);
 		pid = fork();
 		igt_assert(pid >= 0);
 		if (pid == 0)
@@ -116,9 +140,19 @@ igt_main
 		igt_assert_eq(waitpid(pid, &status, 0), pid);
 		igt_assert_f(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS,
 			     "writer ended with status %#x, not SIGBUS\n", status);
-		igt_assert_eq(child_signal_on(p), SIGBUS);
+		/*
+		 * No PTE may survive: a read through any of them would read
+		 * memory the device has freed. Every page of every mapping
+		 * faults, and the fault gets SIGBUS.
+		 */
+		igt_assert_eq(child_signal_on(p, 0), SIGBUS);
+		igt_assert_eq(child_signal_on(p, len), SIGBUS);
+		igt_assert_eq(child_signal_on(ro, len), SIGBUS);
+		igt_assert_eq(child_signal_on(priv, len), SIGBUS);
 		/* The old file still answers, the framebuffer is gone. */
 		munmap(p, len);
+		munmap(ro, len);
+		munmap(priv, len);
 		close(fd);
 
 		igt_assert_f(sysfs_write(driver, "bind", name), "cannot bind %s again\n", name);

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Tests of the lab's own machinery, run on the host by `make check`:
-the IGT-API harness, the screendump comparison and the trace reduction.
+the IGT-API harness, the screendump comparison, the trace reduction and
+the ablation diffs.
 """
 import os
 import subprocess
@@ -144,3 +145,20 @@ class Trace(unittest.TestCase):
         self.assertEqual(bench.percentile(list(range(1, 101)), 50), 51)
         self.assertEqual(bench.percentile([5.0], 99), 5.0)
         self.assertIsNone(bench.percentile([], 50))
+
+
+class Ablations(unittest.TestCase):
+    """Every diff in tests/ablations/ still applies to the project's files
+    and names the tests it must break (make ablate runs them)."""
+
+    def test_each_ablation_applies(self):
+        from . import kernel
+        names = kernel.ablation_names()
+        self.assertTrue(names)
+        for name in names:
+            path = os.path.join(kernel.ABLATIONS, name + ".diff")
+            text = util.read_text(path)
+            self.assertRegex(text, r"(?m)^Expect-fail: \S+/\S+", name)
+            res = subprocess.run(["git", "-C", util.ROOT, "apply", "--check", path],
+                                 capture_output=True, text=True)
+            self.assertEqual(res.returncode, 0, f"{name}: {res.stderr.strip()}")

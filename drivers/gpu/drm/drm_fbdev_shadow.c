@@ -58,6 +58,11 @@
  * framebuffer and their writes are copied into private anonymous pages,
  * never reaching the screen.
  *
+ * User mappings get the default (cached) memory type, which is the memory
+ * type of every buffer the helper accepts: the vmap of a cached system
+ * memory buffer. Write-combined buffers and I/O memory must not be mapped
+ * to userspace this way.
+ *
  * Counters are in debugfs as fbdev_shadow in the device's directory, and
  * the trace events drm_fbdev_shadow_write_fault and drm_fbdev_shadow_flush
  * report each recorded page and each flush.
@@ -733,9 +738,11 @@ static const struct drm_client_funcs drm_fbdev_shadow_client_funcs = {
  * @dev: DRM device
  * @preferred_bpp: preferred bits per pixel, or 0 for 32
  *
- * Sets up fbdev emulation for drivers whose dumb buffers have a kernel
- * mapping in the vmalloc range (shmem-backed GEM objects, for instance) and
- * whose framebuffers take damage through &drm_framebuffer_funcs.dirty.
+ * Sets up fbdev emulation for drivers whose dumb buffers are cached system
+ * memory with a kernel mapping in the vmalloc range (shmem-backed GEM
+ * objects without map_wc, for instance) and whose framebuffers take damage
+ * through &drm_framebuffer_funcs.dirty. Buffers in I/O memory or outside
+ * the vmalloc range are refused.
  * Call it after drm_dev_register(). Restore, hotplug and teardown are taken
  * care of; the emulation goes away with drm_dev_unregister(), and user
  * mappings of the framebuffer are zapped then.
