@@ -7,6 +7,10 @@
 #   lab/dirtyfb   kprobe on drm_atomic_helper_dirtyfb(), the framebuffer's
 #                 ->dirty() hook: every damage report reaching the driver,
 #                 with its clip count and up to 16 clips
+#   lab/xfer      kprobe on virtio_gpu_cmd_transfer_to_host_2d(): each
+#                 rectangle virtio-gpu transfers to the host (w, h)
+#   lab/blit      kprobe on drm_fb_blit(): each clip simpledrm copies to
+#                 its scanout (x1, y1, x2, y2)
 #   workqueue_execute_start: every work item run, to count flush workers
 # Results: WORKLOAD.json (fbbench) and WORKLOAD.trace in the run directory.
 set -eu
@@ -16,7 +20,9 @@ T=/sys/kernel/tracing
 echo 'p:lab/dirtyfb drm_atomic_helper_dirtyfb n=%r9:u32 clips=+0(%r8):u16[64]' > $T/kprobe_events
 echo mono > $T/trace_clock
 echo 16384 > $T/buffer_size_kb
-echo 1 > $T/events/lab/dirtyfb/enable
+echo 'p:lab/xfer virtio_gpu_cmd_transfer_to_host_2d w=%dx:u32 h=%cx:u32' >> $T/kprobe_events
+echo 'p:lab/blit drm_fb_blit clip=+0(%r9):s32[4]' >> $T/kprobe_events
+echo 1 > $T/events/lab/enable
 echo 1 > $T/events/workqueue/workqueue_execute_start/enable
 
 run() {

@@ -124,8 +124,11 @@ class Trace(unittest.TestCase):
  kworker/0:1-9 [000] .....  2.100000: workqueue_execute_start: work struct (____ptrval____): function fb_deferred_io_work
  kworker/0:1-9 [000] .....  2.100000: workqueue_execute_start: work struct (____ptrval____): function vmstat_update
  kworker/0:1-9 [001] .....  2.150000: dirtyfb: (drm_atomic_helper_dirtyfb+0x4/0x216) n=2 clips={0,0,10,10,20,20,30,40,9,9,9,9}
+ kworker/0:1-9 [001] .....  2.160000: xfer: (virtio_gpu_cmd_transfer_to_host_2d+0x0/0x1c0) w=30 h=40
+ kworker/0:1-9 [001] .....  2.170000: blit: (drm_fb_blit+0x0/0x3a0) clip={0,0,10,10}
  fbbench-61 [000] .....  3.000000: tracing_mark_write: lab-end
  kworker/0:1-9 [000] .....  3.100000: dirtyfb: (drm_atomic_helper_dirtyfb+0x4/0x216) n=1 clips={0,0,1024,768,0,0,0,0}
+ kworker/0:1-9 [000] .....  3.110000: xfer: (virtio_gpu_cmd_transfer_to_host_2d+0x0/0x1c0) w=1024 h=768
 """
 
     def test_window_clips_and_workers(self):
@@ -133,12 +136,14 @@ class Trace(unittest.TestCase):
         with tempfile.NamedTemporaryFile("w", suffix=".trace") as f:
             f.write(self.TRACE)
             f.flush()
-            begin, end, damage, work = bench.parse_trace(f.name)
+            begin, end, damage, work, moved = bench.parse_trace(f.name)
         self.assertEqual((begin, end), (2.0, 3.0))
         self.assertEqual(len(damage), 1)
         self.assertEqual(damage[0][2], [(0, 0, 10, 10), (20, 20, 30, 40)])
         self.assertEqual(bench.pixels(damage[0][2]), 100 + 200)
         self.assertEqual([w[1] for w in work], ["fb_deferred_io_work"])
+        # driver transfers and blits inside the window only
+        self.assertEqual(moved, 30 * 40 + 10 * 10)
 
     def test_percentile(self):
         bench = load_bench()
