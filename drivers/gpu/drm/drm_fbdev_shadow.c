@@ -572,6 +572,18 @@ DEFINE_SHOW_ATTRIBUTE(drm_fbdev_shadow_stats);
  * struct drm_fb_helper_funcs
  */
 
+/* Each file has its own inode, hence its own address_space. */
+static int drm_fbdev_shadow_new_file(const char *name, struct file **file)
+{
+	struct file *f = anon_inode_create_getfile(name, &drm_fbdev_shadow_file_fops,
+						   NULL, O_RDWR, NULL);
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	*file = f;
+	return 0;
+}
+
 static int drm_fbdev_shadow_helper_fb_probe(struct drm_fb_helper *fb_helper,
 					    struct drm_fb_helper_surface_size *sizes)
 {
@@ -613,22 +625,12 @@ static int drm_fbdev_shadow_helper_fb_probe(struct drm_fb_helper *fb_helper,
 		ret = -ENOMEM;
 		goto err_vunmap;
 	}
-	shadow->tracked = anon_inode_create_getfile("[drm-fbdev-shadow]",
-						    &drm_fbdev_shadow_file_fops,
-						    NULL, O_RDWR, NULL);
-	if (IS_ERR(shadow->tracked)) {
-		ret = PTR_ERR(shadow->tracked);
-		shadow->tracked = NULL;
+	ret = drm_fbdev_shadow_new_file("[drm-fbdev-shadow]", &shadow->tracked);
+	if (ret)
 		goto err_vunmap;
-	}
-	shadow->others = anon_inode_create_getfile("[drm-fbdev-shadow-ro]",
-						   &drm_fbdev_shadow_file_fops,
-						   NULL, O_RDWR, NULL);
-	if (IS_ERR(shadow->others)) {
-		ret = PTR_ERR(shadow->others);
-		shadow->others = NULL;
+	ret = drm_fbdev_shadow_new_file("[drm-fbdev-shadow-ro]", &shadow->others);
+	if (ret)
 		goto err_vunmap;
-	}
 
 	fb_helper->buffer = buffer;
 	fb_helper->fb = fb;
