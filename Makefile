@@ -13,18 +13,27 @@ IGT      := $(BUILD)/igt
 GUEST_PROGS := labctl fbpattern fbdemo fbbench fbstress
 IGT_TESTS   := $(basename $(notdir $(wildcard igt-tests/*.c)))
 
-.PHONY: all deps kernel kernel-stock programs run check bench ablate clean distclean help
+.PHONY: all deps kernel kernel-stock programs run check bench ablate build-coverage bisect-check clean distclean help
 all: help
 
 help:
-	@echo "make run [DEVICE=virtio|simpledrm]  build, boot, draw a demo, save a screenshot"
+	@echo "make run [DEVICE=virtio|simpledrm|bochs|qxl|cirrus]"
+	@echo "                                     build, boot, draw a demo, save a screenshot"
 	@echo "make check                          build, boot and run every test"
 	@echo "make bench                          fb_defio baseline and ratios (stock vs patched)"
 	@echo "make ablate                         each hazard's test fails without its handling"
+	@echo "make build-coverage                 W=1 build of the series' files, x86-64 and arm64"
+	@echo "make bisect-check                   each patch builds; converted drivers boot to fbcon"
 	@echo "make kernel | programs | clean | distclean"
 
 deps:
 	@tools/deps
+
+build-coverage: deps
+	@tools/build-coverage
+
+bisect-check: deps programs
+	@tools/bisect-check
 
 kernel: deps
 	@tools/kernel build --variant patched

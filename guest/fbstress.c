@@ -124,10 +124,11 @@ int main(int argc, char **argv)
 		perror(path);
 		return 2;
 	}
-	fprintf(spec, "size %u %u\nfill 0 0 %u %u 203040\nfill 100 100 200 100 ffffff\n",
+	/* 213042 survives RGB565 unchanged, so 16 bpp screens match exactly */
+	fprintf(spec, "size %u %u\nfill 0 0 %u %u 213042\nfill 100 100 200 100 ffffff\n",
 		fb.var.xres, fb.var.yres, fb.var.xres, fb.var.yres);
 	fclose(spec);
-	lab_fb_fill(&fb, 0, 0, fb.var.xres, fb.var.yres, lab_fb_pixel(&fb, 0x203040));
+	lab_fb_fill(&fb, 0, 0, fb.var.xres, fb.var.yres, lab_fb_pixel(&fb, 0x213042));
 	lab_fb_fill(&fb, 100, 100, 200, 100, lab_fb_pixel(&fb, 0xffffff));
 	ret = lab_host("EXPECT stress 8000", reply, sizeof(reply));
 	printf("e2e stress-%up-%gs: %s (%s)\n", procs, secs, ret ? "FAIL" : "PASS", reply);

@@ -50,13 +50,14 @@ static bool find_counters(void)
 
 static uint64_t counter(const char *name)
 {
-	char key[64];
+	char line[128], key[64];
 	unsigned long long v;
 	FILE *f = fopen(counters, "r");
 
 	igt_assert_f(f, "cannot open %s\n", counters);
-	while (fscanf(f, "%63s %llu", key, &v) == 2) {
-		if (!strcmp(key, name)) {
+	/* "name value" lines; the "mode" line has a word for a value */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %llu", key, &v) == 2 && !strcmp(key, name)) {
 			fclose(f);
 			return v;
 		}

@@ -7,6 +7,12 @@
 
 struct drm_clip_rect;
 struct drm_device;
+struct drm_fb_helper;
+struct drm_fb_helper_funcs;
+struct drm_fb_helper_surface_size;
+struct fb_info;
+struct iosys_map;
+struct vm_area_struct;
 
 /**
  * struct drm_fbdev_shadow_geometry - how a framebuffer lies in memory
@@ -22,8 +28,37 @@ struct drm_fbdev_shadow_geometry {
 	u32 height;
 };
 
+/**
+ * enum drm_fbdev_shadow_memory - the memory of a driver's dumb buffers
+ * @DRM_FBDEV_SHADOW_SYSTEM: cached system memory with a kernel mapping in
+ *	the vmalloc range, such as shmem GEM objects. Userspace maps it and
+ *	its writes are tracked in the page tables.
+ * @DRM_FBDEV_SHADOW_IO: memory that must not be mapped to userspace page
+ *	by page: I/O memory, or buffers that may move, such as TTM objects.
+ *	Userspace maps a vmalloc shadow whose damage is blitted to the buffer.
+ * @DRM_FBDEV_SHADOW_DMA: memory the DMA API owns. If the driver's
+ *	framebuffers take damage, as @DRM_FBDEV_SHADOW_IO; if not, the
+ *	hardware scans the buffer out directly and userspace maps it through
+ *	the GEM object's mmap, untracked.
+ */
+enum drm_fbdev_shadow_memory {
+	DRM_FBDEV_SHADOW_SYSTEM,
+	DRM_FBDEV_SHADOW_IO,
+	DRM_FBDEV_SHADOW_DMA,
+};
+
 #ifdef CONFIG_DRM_FBDEV_SHADOW
 void drm_fbdev_shadow_setup(struct drm_device *dev, unsigned int preferred_bpp);
+void drm_fbdev_shadow_setup_funcs(struct drm_device *dev, unsigned int preferred_bpp,
+				  const struct drm_fb_helper_funcs *funcs);
+int drm_fbdev_shadow_probe(struct drm_fb_helper *fb_helper,
+			   struct drm_fb_helper_surface_size *sizes,
+			   enum drm_fbdev_shadow_memory mem);
+int drm_fbdev_shadow_init_blit(struct drm_fb_helper *fb_helper,
+			       struct drm_fb_helper_surface_size *sizes,
+			       const struct iosys_map *dst);
+void drm_fbdev_shadow_fini(struct drm_fb_helper *fb_helper);
+int drm_fbdev_shadow_fb_mmap(struct fb_info *info, struct vm_area_struct *vma);
 #else
 static inline void drm_fbdev_shadow_setup(struct drm_device *dev,
 					  unsigned int preferred_bpp)
@@ -39,5 +74,8 @@ unsigned int drm_fbdev_shadow_pages_to_clips(const struct drm_fbdev_shadow_geome
 bool drm_fbdev_shadow_range_to_clip(const struct drm_fbdev_shadow_geometry *geo,
 				    unsigned long off, unsigned long len,
 				    struct drm_clip_rect *clip);
+void drm_fbdev_shadow_blit(const struct drm_fbdev_shadow_geometry *geo,
+			   struct iosys_map *dst, const void *src,
+			   const struct drm_clip_rect *clips, unsigned int n);
 
 #endif

@@ -31,7 +31,12 @@ QEMU = "qemu-system-x86_64"
 # Display devices: QEMU arguments and extra kernel command line.
 DEVICES = {
     "virtio": (["-device", "virtio-gpu-pci,xres=1024,yres=768"], ""),
-    "simpledrm": (["-device", "VGA"], "vga=0x318"),
+    # The VESA mode set up at boot, with bochs kept off the VGA device.
+    "simpledrm": (["-device", "VGA"], "vga=0x318 bochs.modeset=0"),
+    # The same device driven by bochs (TTM, VRAM): fbdev through a shadow.
+    "bochs": (["-device", "VGA"], ""),
+    "qxl": (["-device", "qxl-vga"], ""),
+    "cirrus": (["-device", "cirrus-vga"], ""),
 }
 
 

@@ -101,15 +101,31 @@ def parse_spec(text):
     return size, ops, raw
 
 
+def _rgb565(data, width, height, pitch):
+    """Widened the way QEMU's screendump widens it: the top bits repeat."""
+    rgb = bytearray(width * height * 3)
+    out = 0
+    for y in range(height):
+        for (v,) in struct.iter_unpack("<H", data[y * pitch:y * pitch + width * 2]):
+            r, g, b = v >> 11, (v >> 5) & 0x3f, v & 0x1f
+            rgb[out:out + 3] = bytes(((r << 3) | (r >> 2), (g << 2) | (g >> 4),
+                                      (b << 3) | (b >> 2)))
+            out += 3
+    return rgb
+
+
 def render_raw(path, width, height, bpp, pitch, roff, goff, boff):
-    """RGB of a framebuffer dump with byte-aligned 8-bit channels."""
-    if bpp not in (24, 32) or any(o % 8 for o in (roff, goff, boff)):
+    """RGB of a framebuffer dump: byte-aligned 8-bit channels, or RGB565."""
+    rgb565 = bpp == 16 and (roff, goff, boff) == (11, 5, 0)
+    if not rgb565 and (bpp not in (24, 32) or any(o % 8 for o in (roff, goff, boff))):
         raise ValueError(f"raw dump format bpp={bpp} {roff}/{goff}/{boff} not supported")
     cpp = bpp // 8
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < pitch * height:
         raise ValueError(f"{path}: {len(data)} bytes, need {pitch * height}")
+    if rgb565:
+        return _rgb565(data, width, height, pitch)
     rgb = bytearray(width * height * 3)
     for y in range(height):
         line = data[y * pitch:y * pitch + width * cpp]

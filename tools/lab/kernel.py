@@ -9,6 +9,9 @@ Three variants share one recipe:
   ablated  patched, then one diff from tests/ablations/ that removes the
            handling of one hazard (LAB_ABLATION=NAME selects it); only
            tools/ablate uses it, to show the hazard's test failing
+  bisect   the first LAB_SERIES_UPTO patches of the series with the
+           overlay; only tools/bisect-check uses it, to build and boot
+           each step of the series
 
 Each variant has its own source tree (build/src-VARIANT, a git repository
 whose first commit is the pristine extraction) and its own object tree
@@ -30,7 +33,7 @@ from . import util
 PKG = "linux-source-6.12"
 TARBALL = "/usr/src/linux-source-6.12.tar.xz"
 OVERLAY_ROOTS = ("drivers", "include", "Documentation", "mm")
-VARIANTS = ("stock", "patched", "ablated")
+VARIANTS = ("stock", "patched", "ablated", "bisect")
 ABLATIONS = os.path.join(util.ROOT, "tests", "ablations")
 
 
@@ -136,6 +139,18 @@ def ablation():
     return name, path
 
 
+def series_upto():
+    """How many patches the bisect variant applies (LAB_SERIES_UPTO)."""
+    n = len(series())
+    try:
+        upto = int(os.environ.get("LAB_SERIES_UPTO", ""))
+    except ValueError:
+        upto = -1
+    if not 0 <= upto <= n:
+        raise KernelError(f"the bisect variant needs LAB_SERIES_UPTO set to 0..{n}")
+    return upto
+
+
 def ablation_names():
     if not os.path.isdir(ABLATIONS):
         return []
@@ -184,6 +199,8 @@ def apply(variant):
     """Bring the source tree of a variant to base + series + overlay."""
     tree = ensure_source(variant)
     patches, overlay = ([], []) if variant == "stock" else (series(), overlay_files())
+    if variant == "bisect":
+        patches = patches[:series_upto()]
     after = [ablation()] if variant == "ablated" else []
     digest = _inputs_digest(patches + after, overlay)
     stamp = os.path.join(tree, ".lab-applied")

@@ -5,6 +5,7 @@ the ablation diffs.
 """
 import os
 import subprocess
+import struct
 import tempfile
 import unittest
 
@@ -91,6 +92,16 @@ class Images(unittest.TestCase):
         self.assertEqual(img.pixel(0, 0), (1, 2, 3))
         self.assertEqual(img.pixel(2, 1), (250, 251, 252))
         self.assertEqual(img.pixel(1, 0), (0, 0, 0))
+
+    def test_raw_dump_rgb565(self):
+        # 2x1 at 16 bpp, pitch 4: full red, and 0x213042 as RGB565
+        data = struct.pack("<HH", 0xf800, (4 << 11) | (12 << 5) | 8)
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "fb.raw"), "wb") as f:
+                f.write(data)
+            img = image.render_spec("size 2 1\nraw fb.raw 16 4 11 5 0\n", d)
+        self.assertEqual(img.pixel(0, 0), (255, 0, 0))
+        self.assertEqual(img.pixel(1, 0), (0x21, 0x30, 0x42))
 
     def test_ppm_png_round_trip(self):
         img = image.render_spec(self.SPEC)

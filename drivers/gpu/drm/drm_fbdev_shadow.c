@@ -6,6 +6,7 @@
 #include <linux/delay.h>
 #include <linux/fb.h>
 #include <linux/file.h>
+#include <linux/iosys-map.h>
 #include <linux/kref.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -25,7 +26,9 @@
 #include <drm/drm_file.h>
 #include <drm/drm_fb_helper.h>
 #include <drm/drm_fbdev_shadow.h>
+#include <drm/drm_fourcc.h>
 #include <drm/drm_framebuffer.h>
+#include <drm/drm_prime.h>
 #include <drm/drm_print.h>
 
 #define CREATE_TRACE_POINTS
@@ -34,19 +37,29 @@
 /**
  * DOC: overview
  *
- * drm_fbdev_shadow is an fbdev emulation for DRM drivers whose fbdev
- * framebuffer lives in system memory with a kernel mapping in the vmalloc
- * range. It replaces fb_defio for them and never touches a struct page of
- * the framebuffer.
+ * drm_fbdev_shadow is the fbdev emulation of DRM drivers. It never maps
+ * framebuffer memory through fb_defio and never touches a struct page of
+ * it. What userspace maps depends on the memory the driver declares (see
+ * &enum drm_fbdev_shadow_memory):
  *
- * A shared mapping of /dev/fbN is a VM_PFNMAP mapping of the pfns behind
- * the kernel's pinned vmap of the buffer. Faults insert read-only PTEs; the
- * first write to a page comes through &vm_operations_struct.pfn_mkwrite,
- * which records the page in a dirty bitmap and makes the PTE writable. A
- * worker then write-protects the pages again with wp_shared_mapping_range()
- * and turns runs of dirty pages into damage clips for the framebuffer's
- * &drm_framebuffer_funcs.dirty hook: whole scanlines, with exact horizontal
- * bounds where a run lies within one scanline, and several clips per flush.
+ * - Cached system memory with a kernel mapping in the vmalloc range (shmem
+ *   GEM objects) is mapped directly.
+ * - Memory that must not be mapped to userspace page by page (I/O memory,
+ *   buffers that may move, memory the DMA API owns) is shadowed: userspace
+ *   and fbcon write to a vmalloc buffer, and its damaged clips are blitted
+ *   to the real buffer on each flush.
+ * - DMA memory of drivers that take no damage is mapped through the GEM
+ *   object's own mmap, untracked, as the hardware scans it out directly.
+ *
+ * In the first two cases a shared mapping of /dev/fbN is a VM_PFNMAP
+ * mapping of the pfns behind the vmalloc memory. Faults insert read-only
+ * PTEs; the first write to a page comes through
+ * &vm_operations_struct.pfn_mkwrite, which records the page in a dirty
+ * bitmap and makes the PTE writable. A worker then write-protects the pages
+ * again with wp_shared_mapping_range() and turns runs of dirty pages into
+ * damage clips for the framebuffer's &drm_framebuffer_funcs.dirty hook:
+ * whole scanlines, with exact horizontal bounds where a run lies within one
+ * scanline, and several clips per flush.
  *
  * Every mapping of the framebuffer, from any open file or device node, is
  * moved onto one of two anonymous files owned by the helper, so one
@@ -59,9 +72,13 @@
  * never reaching the screen.
  *
  * User mappings get the default (cached) memory type, which is the memory
- * type of every buffer the helper accepts: the vmap of a cached system
- * memory buffer. Write-combined buffers and I/O memory must not be mapped
- * to userspace this way.
+ * type of all memory the helper maps this way: cached system memory or its
+ * own vmalloc shadow.
+ *
+ * The page tables can only track writes with special PTEs. On
+ * architectures without them (32-bit ARM without LPAE, for instance) and
+ * without an MMU, fbcon and read()/write() work, and mmap() fails with
+ * ENODEV unless the GEM object is mapped.
  *
  * Counters are in debugfs as fbdev_shadow in the device's directory, and
  * the trace events drm_fbdev_shadow_write_fault and drm_fbdev_shadow_flush
@@ -76,13 +93,28 @@
 /* A flush less than this long ago means writes keep coming. */
 #define DRM_FBDEV_SHADOW_BUSY_MS 40
 
-struct drm_fbdev_shadow {
-	struct drm_fb_helper helper;
-	struct kref ref;		/* the helper and each VMA */
+#define DRM_FBDEV_SHADOW_CAN_TRACK \
+	(IS_ENABLED(CONFIG_MMU) && IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL))
 
-	void *vaddr;
+enum drm_fbdev_shadow_mode {
+	DRM_FBDEV_SHADOW_MODE_MAP,	/* userspace maps the buffer's vmap */
+	DRM_FBDEV_SHADOW_MODE_BLIT,	/* userspace maps a shadow, blitted on flush */
+	DRM_FBDEV_SHADOW_MODE_GEM,	/* the GEM object's own mmap, untracked */
+};
+
+struct drm_fbdev_shadow {
+	struct kref ref;		/* the fbdev and each VMA */
+	struct drm_fb_helper *helper;	/* until drm_fbdev_shadow_fini() */
+	enum drm_fbdev_shadow_mode mode;
+	bool damage;			/* something to do with damage */
+	bool vmapped;			/* the client buffer is vmapped for good */
+	int minor;
+
+	void *vaddr;			/* the memory userspace and fbcon write to */
 	unsigned long npages;
 	struct drm_fbdev_shadow_geometry geo;
+	/* blit target; a null map means the client buffer, mapped per blit */
+	struct iosys_map dst;
 
 	struct file *tracked;		/* shared mappings that may write */
 	struct file *others;		/* read-only shared and private mappings */
@@ -104,6 +136,7 @@ struct drm_fbdev_shadow {
 	atomic64_t dirty_pages;
 	atomic64_t clips;
 	atomic64_t pixels;
+	atomic64_t blits;
 	struct dentry *debugfs;
 	/* test hook: sleep at the end of the write-fault path (debugfs) */
 	u32 mkwrite_delay_us;
@@ -111,7 +144,7 @@ struct drm_fbdev_shadow {
 
 static struct drm_fbdev_shadow *to_shadow(struct drm_fb_helper *helper)
 {
-	return container_of(helper, struct drm_fbdev_shadow, helper);
+	return helper->shadow;
 }
 
 static void drm_fbdev_shadow_free(struct kref *ref)
@@ -124,6 +157,8 @@ static void drm_fbdev_shadow_free(struct kref *ref)
 		fput(shadow->others);
 	bitmap_free(shadow->dirty);
 	bitmap_free(shadow->flushing);
+	if (shadow->mode == DRM_FBDEV_SHADOW_MODE_BLIT)
+		vfree(shadow->vaddr);
 	mutex_destroy(&shadow->lock);
 	kfree(shadow);
 }
@@ -268,15 +303,84 @@ static unsigned long drm_fbdev_shadow_pfn(struct drm_fbdev_shadow *shadow, pgoff
 	return vmalloc_to_pfn(shadow->vaddr + (pgoff << PAGE_SHIFT));
 }
 
+/**
+ * drm_fbdev_shadow_blit - copy clips of a framebuffer from one mapping to another
+ * @geo: geometry of the framebuffer, the same in both mappings
+ * @dst: mapping of the destination buffer, system or I/O memory
+ * @src: the source buffer
+ * @clips: the clips to copy, within @geo
+ * @n: number of clips
+ *
+ * Copies the bytes of each scanline of each clip. Pixels smaller than a
+ * byte are copied with the rest of their bytes.
+ */
+void drm_fbdev_shadow_blit(const struct drm_fbdev_shadow_geometry *geo,
+			   struct iosys_map *dst, const void *src,
+			   const struct drm_clip_rect *clips, unsigned int n)
+{
+	unsigned int i, y;
+	size_t x1, x2, off;
+
+	for (i = 0; i < n; i++) {
+		x1 = (size_t)clips[i].x1 * geo->bpp / 8;
+		x2 = DIV_ROUND_UP((size_t)clips[i].x2 * geo->bpp, 8);
+		off = (size_t)clips[i].y1 * geo->pitch;
+		for (y = clips[i].y1; y < clips[i].y2; y++, off += geo->pitch)
+			iosys_map_memcpy_to(dst, off + x1, src + off + x1, x2 - x1);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_blit);
+
+/*
+ * Bring the damage to the screen: blit it from the shadow, if there is
+ * one, then tell the driver. Between drm_dev_unplug() and the client's
+ * unregister, which stops the flush worker, the hardware (and the I/O
+ * memory a blit would write) must not be touched.
+ */
+static int drm_fbdev_shadow_present(struct drm_fbdev_shadow *shadow,
+				    const struct drm_clip_rect *clips, unsigned int n)
+{
+	struct drm_fb_helper *helper = shadow->helper;
+	struct drm_framebuffer *fb = helper->fb;
+	struct iosys_map map;
+	int ret = 0, idx;
+
+	if (!n || !drm_dev_enter(fb->dev, &idx))
+		return 0;
+	if (shadow->mode == DRM_FBDEV_SHADOW_MODE_BLIT) {
+		/*
+		 * Only fbdev modesets could move the client buffer, and they
+		 * hold the helper's lock.
+		 */
+		mutex_lock(&helper->lock);
+		if (!iosys_map_is_null(&shadow->dst)) {
+			map = shadow->dst;
+		} else {
+			ret = drm_client_buffer_vmap_local(helper->buffer, &map);
+			if (ret)
+				iosys_map_clear(&map);
+		}
+		if (!iosys_map_is_null(&map)) {
+			drm_fbdev_shadow_blit(&shadow->geo, &map, shadow->vaddr, clips, n);
+			atomic64_inc(&shadow->blits);
+			if (iosys_map_is_null(&shadow->dst))
+				drm_client_buffer_vunmap_local(helper->buffer);
+		}
+		mutex_unlock(&helper->lock);
+	}
+	if (!ret && fb->funcs->dirty)
+		ret = fb->funcs->dirty(fb, NULL, 0, 0, (struct drm_clip_rect *)clips, n);
+	drm_dev_exit(idx);
+	return ret;
+}
+
 static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 {
 	struct drm_fbdev_shadow *shadow = container_of(to_delayed_work(work),
 						       struct drm_fbdev_shadow, flush_work);
-	struct drm_framebuffer *fb = shadow->helper.fb;
 	struct drm_clip_rect clips[DRM_FBDEV_SHADOW_MAX_CLIPS];
 	unsigned long first, last, pages, pixels = 0;
 	unsigned int i, n;
-	int idx;
 
 	mutex_lock(&shadow->lock);
 	first = find_first_bit(shadow->dirty, shadow->npages);
@@ -300,7 +404,8 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	 * skips, so a read-only or private mapping in this tree would leave
 	 * the writable mappings after it unprotected.
 	 */
-	wp_shared_mapping_range(shadow->tracked->f_mapping, first, last - first + 1);
+	if (DRM_FBDEV_SHADOW_CAN_TRACK)
+		wp_shared_mapping_range(shadow->tracked->f_mapping, first, last - first + 1);
 	shadow->last_flush = jiffies;
 	mutex_unlock(&shadow->lock);
 
@@ -313,16 +418,8 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	atomic64_add(pages, &shadow->dirty_pages);
 	atomic64_add(n, &shadow->clips);
 	atomic64_add(pixels, &shadow->pixels);
-	trace_drm_fbdev_shadow_flush(fb->dev->primary->index, first, last, pages, n, pixels);
-
-	/*
-	 * Between drm_dev_unplug() and the client's unregister, which stops
-	 * this worker, the driver must not be asked to touch its hardware.
-	 */
-	if (n && fb->funcs->dirty && drm_dev_enter(fb->dev, &idx)) {
-		fb->funcs->dirty(fb, NULL, 0, 0, clips, n);
-		drm_dev_exit(idx);
-	}
+	trace_drm_fbdev_shadow_flush(shadow->minor, first, last, pages, n, pixels);
+	drm_fbdev_shadow_present(shadow, clips, n);
 }
 
 /*
@@ -368,7 +465,7 @@ static vm_fault_t drm_fbdev_shadow_mkwrite(struct vm_fault *vmf)
 		goto out;
 	__set_bit(vmf->pgoff, shadow->dirty);
 	atomic64_inc(&shadow->write_faults);
-	trace_drm_fbdev_shadow_write_fault(shadow->helper.dev->primary->index, vmf->pgoff);
+	trace_drm_fbdev_shadow_write_fault(shadow->minor, vmf->pgoff);
 	schedule_delayed_work(&shadow->flush_work, drm_fbdev_shadow_delay(shadow));
 out:
 	mutex_unlock(&shadow->lock);
@@ -448,14 +545,21 @@ static void drm_fbdev_shadow_damage_range(struct fb_info *info, off_t off, size_
 	struct drm_fbdev_shadow *shadow = to_shadow(info->par);
 	struct drm_clip_rect clip;
 
-	if (drm_fbdev_shadow_range_to_clip(&shadow->geo, off, len, &clip))
+	if (shadow->damage && drm_fbdev_shadow_range_to_clip(&shadow->geo, off, len, &clip))
 		drm_fb_helper_damage_area(info, clip.x1, clip.y1, clip.x2 - clip.x1,
 					  clip.y2 - clip.y1);
 }
 
+static void drm_fbdev_shadow_damage_area(struct fb_info *info, u32 x, u32 y, u32 width,
+					 u32 height)
+{
+	if (to_shadow(info->par)->damage)
+		drm_fb_helper_damage_area(info, x, y, width, height);
+}
+
 FB_GEN_DEFAULT_DEFERRED_SYSMEM_OPS(drm_fbdev_shadow,
 				   drm_fbdev_shadow_damage_range,
-				   drm_fb_helper_damage_area);
+				   drm_fbdev_shadow_damage_area);
 
 static int drm_fbdev_shadow_fb_open(struct fb_info *info, int user)
 {
@@ -476,12 +580,30 @@ static int drm_fbdev_shadow_fb_release(struct fb_info *info, int user)
 	return 0;
 }
 
-static int drm_fbdev_shadow_fb_mmap(struct fb_info *info, struct vm_area_struct *vma)
+/**
+ * drm_fbdev_shadow_fb_mmap - &fb_ops.fb_mmap of drm_fbdev_shadow
+ * @info: fbdev of a DRM device, set up by drm_fbdev_shadow_probe() or
+ *        drm_fbdev_shadow_init_blit()
+ * @vma: the new mapping
+ *
+ * For drivers with their own &struct fb_ops. Maps the framebuffer as the
+ * overview describes.
+ *
+ * Returns:
+ * 0 on success, -EINVAL for a range outside the framebuffer, -ENODEV once
+ * the device is gone or where the page tables cannot track writes.
+ */
+int drm_fbdev_shadow_fb_mmap(struct fb_info *info, struct vm_area_struct *vma)
 {
-	struct drm_fbdev_shadow *shadow = to_shadow(info->par);
+	struct drm_fb_helper *fb_helper = info->par;
+	struct drm_fbdev_shadow *shadow = to_shadow(fb_helper);
 	unsigned long pages = vma_pages(vma);
 	bool writable = (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == (VM_SHARED | VM_MAYWRITE);
 
+	if (shadow->mode == DRM_FBDEV_SHADOW_MODE_GEM)
+		return drm_gem_prime_mmap(fb_helper->buffer->gem, vma);
+	if (!DRM_FBDEV_SHADOW_CAN_TRACK)
+		return -ENODEV;
 	if (vma->vm_pgoff >= shadow->npages || pages > shadow->npages - vma->vm_pgoff)
 		return -EINVAL;
 	if (READ_ONCE(shadow->dead))
@@ -503,39 +625,68 @@ static int drm_fbdev_shadow_fb_mmap(struct fb_info *info, struct vm_area_struct 
 	vma_set_file(vma, writable ? shadow->tracked : shadow->others);
 	return 0;
 }
+EXPORT_SYMBOL(drm_fbdev_shadow_fb_mmap);
 
 static void drm_fbdev_shadow_kill(struct drm_fbdev_shadow *shadow)
 {
 	mutex_lock(&shadow->lock);
 	shadow->dead = true;
 	mutex_unlock(&shadow->lock);
-	/* PTEs hold no reference: none may outlive the vmap. */
+	/* PTEs hold no reference: none may outlive the memory. */
 	if (shadow->tracked)
 		unmap_mapping_range(shadow->tracked->f_mapping, 0, 0, 1);
 	if (shadow->others)
 		unmap_mapping_range(shadow->others->f_mapping, 0, 0, 1);
 	cancel_delayed_work_sync(&shadow->flush_work);
+	/* Once: the fbdev may outlive the device's debugfs directory. */
+	if (!shadow->debugfs)
+		return;
 	debugfs_remove(shadow->debugfs);
 	shadow->debugfs = NULL;
 	debugfs_lookup_and_remove("fbdev_shadow_mkwrite_delay_us",
-				  shadow->helper.dev->debugfs_root);
+				  shadow->helper->dev->debugfs_root);
 }
+
+/**
+ * drm_fbdev_shadow_fini - release what drm_fbdev_shadow_init_blit() set up
+ * @fb_helper: the fbdev helper
+ *
+ * For drivers with their own &fb_ops.fb_destroy: call it after
+ * drm_fb_helper_fini() and before the framebuffer's memory goes. It zaps
+ * every user mapping, stops the flush worker and frees the shadow buffer
+ * once no mapping refers to it.
+ */
+void drm_fbdev_shadow_fini(struct drm_fb_helper *fb_helper)
+{
+	struct drm_fbdev_shadow *shadow = to_shadow(fb_helper);
+
+	if (!shadow)
+		return;
+	drm_fbdev_shadow_kill(shadow);
+	fb_helper->shadow = NULL;
+	shadow->helper = NULL;
+	kref_put(&shadow->ref, drm_fbdev_shadow_free);
+}
+EXPORT_SYMBOL(drm_fbdev_shadow_fini);
 
 static void drm_fbdev_shadow_fb_destroy(struct fb_info *info)
 {
 	struct drm_fb_helper *fb_helper = info->par;
-	struct drm_fbdev_shadow *shadow = to_shadow(fb_helper);
+	struct drm_client_buffer *buffer = fb_helper->buffer;
+	bool vmapped;
 
 	if (!fb_helper->dev)
 		return;
 
-	drm_fbdev_shadow_kill(shadow);
+	vmapped = to_shadow(fb_helper)->vmapped;
 	drm_fb_helper_fini(fb_helper);
-	drm_client_buffer_vunmap(fb_helper->buffer);
-	drm_client_framebuffer_delete(fb_helper->buffer);
+	drm_fbdev_shadow_fini(fb_helper);
+	if (vmapped)
+		drm_client_buffer_vunmap(buffer);
+	drm_client_framebuffer_delete(buffer);
 	drm_client_release(&fb_helper->client);
 	drm_fb_helper_unprepare(fb_helper);
-	kref_put(&shadow->ref, drm_fbdev_shadow_free);
+	kfree(fb_helper);
 }
 
 static const struct fb_ops drm_fbdev_shadow_fb_ops = {
@@ -555,14 +706,21 @@ static const struct fb_ops drm_fbdev_shadow_fb_ops = {
 
 static int drm_fbdev_shadow_stats_show(struct seq_file *m, void *unused)
 {
+	static const char * const modes[] = {
+		[DRM_FBDEV_SHADOW_MODE_MAP] = "map",
+		[DRM_FBDEV_SHADOW_MODE_BLIT] = "blit",
+		[DRM_FBDEV_SHADOW_MODE_GEM] = "gem",
+	};
 	struct drm_fbdev_shadow *shadow = m->private;
 
+	seq_printf(m, "mode %s\n", modes[shadow->mode]);
 	seq_printf(m, "faults %lld\n", atomic64_read(&shadow->faults));
 	seq_printf(m, "write_faults %lld\n", atomic64_read(&shadow->write_faults));
 	seq_printf(m, "flushes %lld\n", atomic64_read(&shadow->flushes));
 	seq_printf(m, "dirty_pages %lld\n", atomic64_read(&shadow->dirty_pages));
 	seq_printf(m, "clips %lld\n", atomic64_read(&shadow->clips));
 	seq_printf(m, "pixels %lld\n", atomic64_read(&shadow->pixels));
+	seq_printf(m, "blits %lld\n", atomic64_read(&shadow->blits));
 	seq_printf(m, "pages %lu\n", shadow->npages);
 	return 0;
 }
@@ -571,6 +729,24 @@ DEFINE_SHOW_ATTRIBUTE(drm_fbdev_shadow_stats);
 /*
  * struct drm_fb_helper_funcs
  */
+
+static int drm_fbdev_shadow_helper_fb_dirty(struct drm_fb_helper *helper,
+					    struct drm_clip_rect *clip)
+{
+	int ret;
+
+	if (!(clip->x1 < clip->x2 && clip->y1 < clip->y2))
+		return 0;
+	ret = drm_fbdev_shadow_present(to_shadow(helper), clip, 1);
+	if (drm_WARN_ONCE(helper->dev, ret, "Damage update failed: ret=%d\n", ret))
+		return ret;
+	return 0;
+}
+
+/* After the probe: the probe replaces the funcs the helper was set up with. */
+static const struct drm_fb_helper_funcs drm_fbdev_shadow_helper_funcs = {
+	.fb_dirty = drm_fbdev_shadow_helper_fb_dirty,
+};
 
 /* Each file has its own inode, hence its own address_space. */
 static int drm_fbdev_shadow_new_file(const char *name, struct file **file)
@@ -584,62 +760,66 @@ static int drm_fbdev_shadow_new_file(const char *name, struct file **file)
 	return 0;
 }
 
-static int drm_fbdev_shadow_helper_fb_probe(struct drm_fb_helper *fb_helper,
-					    struct drm_fb_helper_surface_size *sizes)
+static int drm_fbdev_shadow_init(struct drm_fb_helper *fb_helper,
+				 struct drm_fb_helper_surface_size *sizes,
+				 enum drm_fbdev_shadow_mode mode, void *vaddr,
+				 const struct iosys_map *dst)
 {
-	struct drm_fbdev_shadow *shadow = to_shadow(fb_helper);
-	struct drm_client_dev *client = &fb_helper->client;
+	struct drm_framebuffer *fb = fb_helper->fb;
 	struct drm_device *dev = fb_helper->dev;
 	struct fb_info *info = fb_helper->info;
-	struct drm_client_buffer *buffer;
-	struct drm_framebuffer *fb;
-	struct iosys_map map;
-	u32 format;
-	int ret;
+	size_t size = (size_t)fb->height * fb->pitches[0];
+	struct drm_fbdev_shadow *shadow;
+	int ret = -ENOMEM;
 
-	format = drm_driver_legacy_fb_format(dev, sizes->surface_bpp, sizes->surface_depth);
-	buffer = drm_client_framebuffer_create(client, sizes->surface_width,
-					       sizes->surface_height, format);
-	if (IS_ERR(buffer))
-		return PTR_ERR(buffer);
-	fb = buffer->fb;
-
-	ret = drm_client_buffer_vmap(buffer, &map);
-	if (ret)
-		goto err_delete;
-	if (map.is_iomem || !is_vmalloc_addr(map.vaddr)) {
-		drm_err(dev, "fbdev-shadow: buffer is not in the vmalloc range\n");
-		ret = -ENODEV;
-		goto err_vunmap;
-	}
-
-	shadow->vaddr = map.vaddr;
-	shadow->npages = PAGE_ALIGN(sizes->surface_height * fb->pitches[0]) >> PAGE_SHIFT;
+	shadow = kzalloc(sizeof(*shadow), GFP_KERNEL);
+	if (!shadow)
+		return -ENOMEM;
+	kref_init(&shadow->ref);
+	mutex_init(&shadow->lock);
+	INIT_DELAYED_WORK(&shadow->flush_work, drm_fbdev_shadow_flush_work);
+	shadow->helper = fb_helper;
+	shadow->mode = mode;
+	shadow->minor = dev->primary->index;
+	shadow->damage = mode == DRM_FBDEV_SHADOW_MODE_BLIT || fb->funcs->dirty;
+	shadow->npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
 	shadow->geo.pitch = fb->pitches[0];
-	shadow->geo.bpp = fb->format->cpp[0] * 8;
-	shadow->geo.width = sizes->surface_width;
-	shadow->geo.height = sizes->surface_height;
-	shadow->dirty = bitmap_zalloc(shadow->npages, GFP_KERNEL);
-	shadow->flushing = bitmap_zalloc(shadow->npages, GFP_KERNEL);
-	if (!shadow->dirty || !shadow->flushing) {
-		ret = -ENOMEM;
-		goto err_vunmap;
-	}
-	ret = drm_fbdev_shadow_new_file("[drm-fbdev-shadow]", &shadow->tracked);
-	if (ret)
-		goto err_vunmap;
-	ret = drm_fbdev_shadow_new_file("[drm-fbdev-shadow-ro]", &shadow->others);
-	if (ret)
-		goto err_vunmap;
+	shadow->geo.bpp = drm_format_info_bpp(fb->format, 0);
+	shadow->geo.width = fb->width;
+	shadow->geo.height = fb->height;
 
-	fb_helper->buffer = buffer;
-	fb_helper->fb = fb;
+	if (mode == DRM_FBDEV_SHADOW_MODE_BLIT) {
+		shadow->vaddr = vzalloc(shadow->npages << PAGE_SHIFT);
+		if (!shadow->vaddr)
+			goto err;
+		if (dst)
+			shadow->dst = *dst;
+	} else {
+		shadow->vaddr = vaddr;
+	}
+	if (mode != DRM_FBDEV_SHADOW_MODE_GEM) {
+		shadow->dirty = bitmap_zalloc(shadow->npages, GFP_KERNEL);
+		shadow->flushing = bitmap_zalloc(shadow->npages, GFP_KERNEL);
+		if (!shadow->dirty || !shadow->flushing)
+			goto err;
+		ret = drm_fbdev_shadow_new_file("[drm-fbdev-shadow]", &shadow->tracked);
+		if (ret)
+			goto err;
+		ret = drm_fbdev_shadow_new_file("[drm-fbdev-shadow-ro]", &shadow->others);
+		if (ret)
+			goto err;
+	}
+
+	fb_helper->shadow = shadow;
+	fb_helper->funcs = &drm_fbdev_shadow_helper_funcs;
 	drm_fb_helper_fill_info(info, fb_helper, sizes);
 	info->fbops = &drm_fbdev_shadow_fb_ops;
-	info->flags |= FBINFO_VIRTFB | FBINFO_READS_FAST;
-	info->screen_size = sizes->surface_height * fb->pitches[0];
-	info->screen_buffer = map.vaddr;
-	info->fix.smem_len = info->screen_size;
+	info->flags |= FBINFO_VIRTFB;
+	if (mode != DRM_FBDEV_SHADOW_MODE_GEM)
+		info->flags |= FBINFO_READS_FAST;
+	info->screen_buffer = shadow->vaddr;
+	info->screen_size = size;
+	info->fix.smem_len = size;
 
 	shadow->debugfs = debugfs_create_file("fbdev_shadow", 0444, dev->debugfs_root,
 					      shadow, &drm_fbdev_shadow_stats_fops);
@@ -647,33 +827,116 @@ static int drm_fbdev_shadow_helper_fb_probe(struct drm_fb_helper *fb_helper,
 			   &shadow->mkwrite_delay_us);
 	return 0;
 
-err_vunmap:
-	drm_client_buffer_vunmap(buffer);
-err_delete:
-	drm_client_framebuffer_delete(buffer);
+err:
+	kref_put(&shadow->ref, drm_fbdev_shadow_free);
 	return ret;
 }
 
-static int drm_fbdev_shadow_helper_fb_dirty(struct drm_fb_helper *helper,
-					    struct drm_clip_rect *clip)
+/**
+ * drm_fbdev_shadow_probe - create the fbdev framebuffer of a DRM device
+ * @fb_helper: the fbdev helper
+ * @sizes: the surface to create
+ * @mem: the kind of memory of the driver's dumb buffers
+ *
+ * Implements &drm_fb_helper_funcs.fb_probe and &drm_driver.fbdev_probe for
+ * the fbdev emulations of the memory managers: creates a dumb buffer and a
+ * framebuffer, maps them as @mem allows, and fills in the fbdev.
+ *
+ * Returns:
+ * 0 on success or a negative errno.
+ */
+int drm_fbdev_shadow_probe(struct drm_fb_helper *fb_helper,
+			   struct drm_fb_helper_surface_size *sizes,
+			   enum drm_fbdev_shadow_memory mem)
 {
-	struct drm_device *dev = helper->dev;
-	int ret, idx;
+	struct drm_device *dev = fb_helper->dev;
+	enum drm_fbdev_shadow_mode mode;
+	struct drm_client_buffer *buffer;
+	struct iosys_map map;
+	u32 format;
+	int ret;
 
-	if (!(clip->x1 < clip->x2 && clip->y1 < clip->y2))
-		return 0;
-	if (!helper->fb->funcs->dirty || !drm_dev_enter(dev, &idx))
-		return 0;
-	ret = helper->fb->funcs->dirty(helper->fb, NULL, 0, 0, clip, 1);
-	drm_dev_exit(idx);
-	if (drm_WARN_ONCE(dev, ret, "Dirty helper failed: ret=%d\n", ret))
-		return ret;
+	format = drm_driver_legacy_fb_format(dev, sizes->surface_bpp, sizes->surface_depth);
+	buffer = drm_client_framebuffer_create(&fb_helper->client, sizes->surface_width,
+					       sizes->surface_height, format);
+	if (IS_ERR(buffer))
+		return PTR_ERR(buffer);
+	fb_helper->buffer = buffer;
+	fb_helper->fb = buffer->fb;
+
+	if (mem == DRM_FBDEV_SHADOW_SYSTEM)
+		mode = DRM_FBDEV_SHADOW_MODE_MAP;
+	else if (mem == DRM_FBDEV_SHADOW_DMA && !buffer->fb->funcs->dirty)
+		mode = DRM_FBDEV_SHADOW_MODE_GEM;
+	else
+		mode = DRM_FBDEV_SHADOW_MODE_BLIT;
+
+	iosys_map_clear(&map);
+	if (mode != DRM_FBDEV_SHADOW_MODE_BLIT) {
+		ret = drm_client_buffer_vmap(buffer, &map);
+		if (ret)
+			goto err_delete;
+		if (map.is_iomem || (mode == DRM_FBDEV_SHADOW_MODE_MAP &&
+				     !is_vmalloc_addr(map.vaddr))) {
+			/* Not memory that may be mapped page by page. */
+			drm_client_buffer_vunmap(buffer);
+			iosys_map_clear(&map);
+			mode = DRM_FBDEV_SHADOW_MODE_BLIT;
+		}
+	}
+
+	ret = drm_fbdev_shadow_init(fb_helper, sizes, mode, map.vaddr, NULL);
+	if (ret)
+		goto err_vunmap;
+	fb_helper->shadow->vmapped = !iosys_map_is_null(&map);
 	return 0;
+
+err_vunmap:
+	if (!iosys_map_is_null(&map))
+		drm_client_buffer_vunmap(buffer);
+err_delete:
+	fb_helper->fb = NULL;
+	fb_helper->buffer = NULL;
+	drm_client_framebuffer_delete(buffer);
+	return ret;
+}
+EXPORT_SYMBOL(drm_fbdev_shadow_probe);
+
+/**
+ * drm_fbdev_shadow_init_blit - fill in an fbdev that blits into a driver's buffer
+ * @fb_helper: the fbdev helper, with &drm_fb_helper.fb set
+ * @sizes: the surface of @fb_helper's framebuffer
+ * @dst: a kernel mapping of the framebuffer's memory, valid until
+ *       drm_fbdev_shadow_fini()
+ *
+ * For drivers that create the fbdev framebuffer themselves, from their
+ * &drm_fb_helper_funcs.fb_probe. fbcon and userspace write to a vmalloc
+ * shadow; on each flush its damaged clips are copied to @dst and reported
+ * to the framebuffer's &drm_framebuffer_funcs.dirty. The fbdev gets the
+ * helper's &struct fb_ops; drivers that replace them use
+ * drm_fbdev_shadow_fb_mmap() for &fb_ops.fb_mmap, report damage with
+ * drm_fb_helper_damage_range() and drm_fb_helper_damage_area(), and call
+ * drm_fbdev_shadow_fini() from their &fb_ops.fb_destroy.
+ *
+ * Returns:
+ * 0 on success or a negative errno.
+ */
+int drm_fbdev_shadow_init_blit(struct drm_fb_helper *fb_helper,
+			       struct drm_fb_helper_surface_size *sizes,
+			       const struct iosys_map *dst)
+{
+	return drm_fbdev_shadow_init(fb_helper, sizes, DRM_FBDEV_SHADOW_MODE_BLIT, NULL, dst);
+}
+EXPORT_SYMBOL(drm_fbdev_shadow_init_blit);
+
+static int drm_fbdev_shadow_probe_system(struct drm_fb_helper *fb_helper,
+					 struct drm_fb_helper_surface_size *sizes)
+{
+	return drm_fbdev_shadow_probe(fb_helper, sizes, DRM_FBDEV_SHADOW_SYSTEM);
 }
 
-static const struct drm_fb_helper_funcs drm_fbdev_shadow_helper_funcs = {
-	.fb_probe = drm_fbdev_shadow_helper_fb_probe,
-	.fb_dirty = drm_fbdev_shadow_helper_fb_dirty,
+static const struct drm_fb_helper_funcs drm_fbdev_shadow_system_funcs = {
+	.fb_probe = drm_fbdev_shadow_probe_system,
 };
 
 /*
@@ -683,16 +946,16 @@ static const struct drm_fb_helper_funcs drm_fbdev_shadow_helper_funcs = {
 static void drm_fbdev_shadow_client_unregister(struct drm_client_dev *client)
 {
 	struct drm_fb_helper *fb_helper = drm_fb_helper_from_client(client);
-	struct drm_fbdev_shadow *shadow = to_shadow(fb_helper);
 
 	if (fb_helper->info) {
 		/* The device goes now; open files may keep fb_info longer. */
-		drm_fbdev_shadow_kill(shadow);
+		if (fb_helper->shadow)
+			drm_fbdev_shadow_kill(fb_helper->shadow);
 		drm_fb_helper_unregister_info(fb_helper);
 	} else {
 		drm_client_release(&fb_helper->client);
 		drm_fb_helper_unprepare(fb_helper);
-		kref_put(&shadow->ref, drm_fbdev_shadow_free);
+		kfree(fb_helper);
 	}
 }
 
@@ -724,7 +987,7 @@ static int drm_fbdev_shadow_client_hotplug(struct drm_client_dev *client)
 err_fini:
 	drm_fb_helper_fini(fb_helper);
 err:
-	drm_err(dev, "fbdev-shadow: Failed to set up emulation (ret=%d)\n", ret);
+	drm_err(dev, "fbdev: Failed to set up emulation (ret=%d)\n", ret);
 	return ret;
 }
 
@@ -736,6 +999,43 @@ static const struct drm_client_funcs drm_fbdev_shadow_client_funcs = {
 };
 
 /**
+ * drm_fbdev_shadow_setup_funcs - set up fbdev emulation with a driver's probe
+ * @dev: DRM device
+ * @preferred_bpp: preferred bits per pixel, or 0 for 32
+ * @funcs: helper functions whose &drm_fb_helper_funcs.fb_probe creates the
+ *         framebuffer with drm_fbdev_shadow_probe() or
+ *         drm_fbdev_shadow_init_blit()
+ *
+ * As drm_fbdev_shadow_setup(), for the fbdev emulations of the memory
+ * managers and for drivers that create their fbdev framebuffer themselves.
+ */
+void drm_fbdev_shadow_setup_funcs(struct drm_device *dev, unsigned int preferred_bpp,
+				  const struct drm_fb_helper_funcs *funcs)
+{
+	struct drm_fb_helper *fb_helper;
+	int ret;
+
+	drm_WARN(dev, !dev->registered, "Device has not been registered.\n");
+	drm_WARN(dev, dev->fb_helper, "fb_helper is already set!\n");
+
+	fb_helper = kzalloc(sizeof(*fb_helper), GFP_KERNEL);
+	if (!fb_helper)
+		return;
+	drm_fb_helper_prepare(dev, fb_helper, preferred_bpp, funcs);
+
+	ret = drm_client_init(dev, &fb_helper->client, "fbdev",
+			      &drm_fbdev_shadow_client_funcs);
+	if (ret) {
+		drm_err(dev, "Failed to register client: %d\n", ret);
+		drm_fb_helper_unprepare(fb_helper);
+		kfree(fb_helper);
+		return;
+	}
+	drm_client_register(&fb_helper->client);
+}
+EXPORT_SYMBOL(drm_fbdev_shadow_setup_funcs);
+
+/**
  * drm_fbdev_shadow_setup() - set up fbdev emulation with page-table write tracking
  * @dev: DRM device
  * @preferred_bpp: preferred bits per pixel, or 0 for 32
@@ -744,7 +1044,7 @@ static const struct drm_client_funcs drm_fbdev_shadow_client_funcs = {
  * memory with a kernel mapping in the vmalloc range (shmem-backed GEM
  * objects without map_wc, for instance) and whose framebuffers take damage
  * through &drm_framebuffer_funcs.dirty. Buffers in I/O memory or outside
- * the vmalloc range are refused.
+ * the vmalloc range get a shadow buffer instead.
  * Call it after drm_dev_register(). Restore, hotplug and teardown are taken
  * care of; the emulation goes away with drm_dev_unregister(), and user
  * mappings of the framebuffer are zapped then.
@@ -754,29 +1054,6 @@ static const struct drm_client_funcs drm_fbdev_shadow_client_funcs = {
  */
 void drm_fbdev_shadow_setup(struct drm_device *dev, unsigned int preferred_bpp)
 {
-	struct drm_fbdev_shadow *shadow;
-	int ret;
-
-	drm_WARN(dev, !dev->registered, "Device has not been registered.\n");
-	drm_WARN(dev, dev->fb_helper, "fb_helper is already set!\n");
-
-	shadow = kzalloc(sizeof(*shadow), GFP_KERNEL);
-	if (!shadow)
-		return;
-	kref_init(&shadow->ref);
-	mutex_init(&shadow->lock);
-	INIT_DELAYED_WORK(&shadow->flush_work, drm_fbdev_shadow_flush_work);
-	drm_fb_helper_prepare(dev, &shadow->helper, preferred_bpp,
-			      &drm_fbdev_shadow_helper_funcs);
-
-	ret = drm_client_init(dev, &shadow->helper.client, "fbdev",
-			      &drm_fbdev_shadow_client_funcs);
-	if (ret) {
-		drm_err(dev, "Failed to register client: %d\n", ret);
-		drm_fb_helper_unprepare(&shadow->helper);
-		kref_put(&shadow->ref, drm_fbdev_shadow_free);
-		return;
-	}
-	drm_client_register(&shadow->helper.client);
+	drm_fbdev_shadow_setup_funcs(dev, preferred_bpp, &drm_fbdev_shadow_system_funcs);
 }
 EXPORT_SYMBOL(drm_fbdev_shadow_setup);

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * KUnit tests for the damage geometry of drm_fbdev_shadow: byte ranges and
- * dirty pages to clips.
+ * KUnit tests for drm_fbdev_shadow: the damage geometry (byte ranges and
+ * dirty pages to clips) and the blit from a shadow buffer to the real one,
+ * the path of I/O and DMA memory, which QEMU cannot show for DMA memory.
  */
 
 #include <kunit/test.h>
 #include <kunit/visibility.h>
 
 #include <linux/bitmap.h>
+#include <linux/iosys-map.h>
 
 #include <drm/drm_fbdev_shadow.h>
 #include <drm/drm_mode.h>
@@ -138,6 +140,120 @@ static void pages_none(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, clips_of(&geo32, NULL, 0, clips, 2), 0);
 }
 
+/* A small framebuffer with padded lines: 10 pixels, 48-byte pitch, 4 lines. */
+#define BLIT_PITCH 48
+#define BLIT_LINES 4
+
+struct blit_bufs {
+	u8 *src;
+	u8 *dst;
+};
+
+static void blit_setup(struct kunit *test, struct blit_bufs *b)
+{
+	unsigned int i;
+
+	b->src = kunit_kmalloc(test, BLIT_PITCH * BLIT_LINES, GFP_KERNEL);
+	b->dst = kunit_kzalloc(test, BLIT_PITCH * BLIT_LINES, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b->src);
+	KUNIT_ASSERT_NOT_NULL(test, b->dst);
+	for (i = 0; i < BLIT_PITCH * BLIT_LINES; i++)
+		b->src[i] = i + 1;
+}
+
+/* Bytes [x1, x2) of lines [y1, y2) were copied, and nothing else. */
+static void expect_copied(struct kunit *test, const struct blit_bufs *b,
+			  unsigned int x1, unsigned int y1, unsigned int x2, unsigned int y2)
+{
+	unsigned int x, y, bad = 0;
+
+	for (y = 0; y < BLIT_LINES; y++) {
+		for (x = 0; x < BLIT_PITCH; x++) {
+			bool in = y >= y1 && y < y2 && x >= x1 && x < x2;
+			u8 want = in ? b->src[y * BLIT_PITCH + x] : 0;
+
+			if (b->dst[y * BLIT_PITCH + x] != want)
+				bad++;
+		}
+	}
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0, "bytes [%u,%u) of lines [%u,%u)", x1, x2, y1, y2);
+}
+
+static void blit_32bpp(struct kunit *test)
+{
+	static const struct drm_fbdev_shadow_geometry geo = { BLIT_PITCH, 32, 10, BLIT_LINES };
+	struct drm_clip_rect clip = { .x1 = 2, .y1 = 1, .x2 = 5, .y2 = 3 };
+	struct iosys_map map;
+	struct blit_bufs b;
+
+	blit_setup(test, &b);
+	iosys_map_set_vaddr(&map, b.dst);
+	drm_fbdev_shadow_blit(&geo, &map, b.src, &clip, 1);
+	expect_copied(test, &b, 8, 1, 20, 3);
+}
+
+static void blit_io_memory(struct kunit *test)
+{
+	static const struct drm_fbdev_shadow_geometry geo = { BLIT_PITCH, 16, 10, BLIT_LINES };
+	struct drm_clip_rect clip = { .x1 = 0, .y1 = 0, .x2 = 10, .y2 = 4 };
+	struct iosys_map map;
+	struct blit_bufs b;
+
+	/* The I/O accessors, as for VRAM; on this memory they copy bytes. */
+	blit_setup(test, &b);
+	iosys_map_set_vaddr_iomem(&map, (void __iomem *)b.dst);
+	drm_fbdev_shadow_blit(&geo, &map, b.src, &clip, 1);
+	expect_copied(test, &b, 0, 0, 20, 4);
+}
+
+static void blit_sub_byte_pixels(struct kunit *test)
+{
+	static const struct drm_fbdev_shadow_geometry geo = { BLIT_PITCH, 1, 80, BLIT_LINES };
+	struct drm_clip_rect clip = { .x1 = 9, .y1 = 2, .x2 = 17, .y2 = 3 };
+	struct iosys_map map;
+	struct blit_bufs b;
+
+	/* Pixels 9..16 at 1 bpp: bytes 1 and 2, each copied whole. */
+	blit_setup(test, &b);
+	iosys_map_set_vaddr(&map, b.dst);
+	drm_fbdev_shadow_blit(&geo, &map, b.src, &clip, 1);
+	expect_copied(test, &b, 1, 2, 3, 3);
+}
+
+static void blit_several_clips(struct kunit *test)
+{
+	static const struct drm_fbdev_shadow_geometry geo = { BLIT_PITCH, 32, 10, BLIT_LINES };
+	struct drm_clip_rect clips[] = {
+		{ .x1 = 0, .y1 = 0, .x2 = 1, .y2 = 1 },
+		{ .x1 = 9, .y1 = 3, .x2 = 10, .y2 = 4 },
+	};
+	struct iosys_map map;
+	struct blit_bufs b;
+	unsigned int i, copied = 0;
+
+	blit_setup(test, &b);
+	iosys_map_set_vaddr(&map, b.dst);
+	drm_fbdev_shadow_blit(&geo, &map, b.src, clips, ARRAY_SIZE(clips));
+	/* First and last pixel, and not one byte of the padding or between. */
+	KUNIT_EXPECT_MEMEQ(test, b.dst, b.src, 4);
+	KUNIT_EXPECT_MEMEQ(test, b.dst + 3 * BLIT_PITCH + 36, b.src + 3 * BLIT_PITCH + 36, 4);
+	for (i = 0; i < BLIT_PITCH * BLIT_LINES; i++)
+		copied += b.dst[i] != 0;
+	KUNIT_EXPECT_EQ(test, copied, 8);
+}
+
+static void blit_nothing(struct kunit *test)
+{
+	static const struct drm_fbdev_shadow_geometry geo = { BLIT_PITCH, 32, 10, BLIT_LINES };
+	struct iosys_map map;
+	struct blit_bufs b;
+
+	blit_setup(test, &b);
+	iosys_map_set_vaddr(&map, b.dst);
+	drm_fbdev_shadow_blit(&geo, &map, b.src, NULL, 0);
+	expect_copied(test, &b, 0, 0, 0, 0);
+}
+
 static struct kunit_case drm_fbdev_shadow_tests[] = {
 	KUNIT_CASE(range_inside_one_line),
 	KUNIT_CASE(range_whole_line),
@@ -148,6 +264,11 @@ static struct kunit_case drm_fbdev_shadow_tests[] = {
 	KUNIT_CASE(pages_sharing_a_line),
 	KUNIT_CASE(pages_clip_limit),
 	KUNIT_CASE(pages_none),
+	KUNIT_CASE(blit_32bpp),
+	KUNIT_CASE(blit_io_memory),
+	KUNIT_CASE(blit_sub_byte_pixels),
+	KUNIT_CASE(blit_several_clips),
+	KUNIT_CASE(blit_nothing),
 	{ }
 };
 
