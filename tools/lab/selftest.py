@@ -79,16 +79,20 @@ class Images(unittest.TestCase):
         with self.assertRaises(ValueError):
             image.render_spec("size 4 4\nfill 3 3 2 1 ffffff\n")
 
+    @staticmethod
+    def render_raw(data, spec):
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "fb.raw"), "wb") as f:
+                f.write(data)
+            return image.render_spec(spec, d)
+
     def test_raw_dump(self):
         # 3x2 at 32 bpp, XRGB8888 in memory as B G R X, pitch 16 (padded)
         px = {(0, 0): (1, 2, 3), (2, 1): (250, 251, 252)}
         data = bytearray(16 * 2)
         for (x, y), (r, g, b) in px.items():
             data[y * 16 + x * 4:y * 16 + x * 4 + 3] = bytes((b, g, r))
-        with tempfile.TemporaryDirectory() as d:
-            with open(os.path.join(d, "fb.raw"), "wb") as f:
-                f.write(data)
-            img = image.render_spec("size 3 2\nraw fb.raw 32 16 16 8 0\n", d)
+        img = self.render_raw(data, "size 3 2\nraw fb.raw 32 16 16 8 0\n")
         self.assertEqual(img.pixel(0, 0), (1, 2, 3))
         self.assertEqual(img.pixel(2, 1), (250, 251, 252))
         self.assertEqual(img.pixel(1, 0), (0, 0, 0))
@@ -96,10 +100,7 @@ class Images(unittest.TestCase):
     def test_raw_dump_rgb565(self):
         # 2x1 at 16 bpp, pitch 4: full red, and 0x213042 as RGB565
         data = struct.pack("<HH", 0xf800, (4 << 11) | (12 << 5) | 8)
-        with tempfile.TemporaryDirectory() as d:
-            with open(os.path.join(d, "fb.raw"), "wb") as f:
-                f.write(data)
-            img = image.render_spec("size 2 1\nraw fb.raw 16 4 11 5 0\n", d)
+        img = self.render_raw(data, "size 2 1\nraw fb.raw 16 4 11 5 0\n")
         self.assertEqual(img.pixel(0, 0), (255, 0, 0))
         self.assertEqual(img.pixel(1, 0), (0x21, 0x30, 0x42))
 

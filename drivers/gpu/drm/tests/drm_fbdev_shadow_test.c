@@ -149,8 +149,12 @@ struct blit_bufs {
 	u8 *dst;
 };
 
-static void blit_setup(struct kunit *test, struct blit_bufs *b)
+/* Blit clips from a numbered source into a zeroed destination. */
+static void blit(struct kunit *test, struct blit_bufs *b, u32 bpp, u32 width,
+		 const struct drm_clip_rect *clips, unsigned int n, bool io)
 {
+	const struct drm_fbdev_shadow_geometry geo = { BLIT_PITCH, bpp, width, BLIT_LINES };
+	struct iosys_map map;
 	unsigned int i;
 
 	b->src = kunit_kmalloc(test, BLIT_PITCH * BLIT_LINES, GFP_KERNEL);
@@ -159,6 +163,12 @@ static void blit_setup(struct kunit *test, struct blit_bufs *b)
 	KUNIT_ASSERT_NOT_NULL(test, b->dst);
 	for (i = 0; i < BLIT_PITCH * BLIT_LINES; i++)
 		b->src[i] = i + 1;
+	/* The I/O accessors, as for VRAM; on this memory they copy bytes. */
+	if (io)
+		iosys_map_set_vaddr_iomem(&map, (void __iomem *)b->dst);
+	else
+		iosys_map_set_vaddr(&map, b->dst);
+	drm_fbdev_shadow_blit(&geo, &map, b->src, clips, n);
 }
 
 /* Bytes [x1, x2) of lines [y1, y2) were copied, and nothing else. */
@@ -181,59 +191,42 @@ static void expect_copied(struct kunit *test, const struct blit_bufs *b,
 
 static void blit_32bpp(struct kunit *test)
 {
-	static const struct drm_fbdev_shadow_geometry geo = { BLIT_PITCH, 32, 10, BLIT_LINES };
 	struct drm_clip_rect clip = { .x1 = 2, .y1 = 1, .x2 = 5, .y2 = 3 };
-	struct iosys_map map;
 	struct blit_bufs b;
 
-	blit_setup(test, &b);
-	iosys_map_set_vaddr(&map, b.dst);
-	drm_fbdev_shadow_blit(&geo, &map, b.src, &clip, 1);
+	blit(test, &b, 32, 10, &clip, 1, false);
 	expect_copied(test, &b, 8, 1, 20, 3);
 }
 
 static void blit_io_memory(struct kunit *test)
 {
-	static const struct drm_fbdev_shadow_geometry geo = { BLIT_PITCH, 16, 10, BLIT_LINES };
 	struct drm_clip_rect clip = { .x1 = 0, .y1 = 0, .x2 = 10, .y2 = 4 };
-	struct iosys_map map;
 	struct blit_bufs b;
 
-	/* The I/O accessors, as for VRAM; on this memory they copy bytes. */
-	blit_setup(test, &b);
-	iosys_map_set_vaddr_iomem(&map, (void __iomem *)b.dst);
-	drm_fbdev_shadow_blit(&geo, &map, b.src, &clip, 1);
+	blit(test, &b, 16, 10, &clip, 1, true);
 	expect_copied(test, &b, 0, 0, 20, 4);
 }
 
 static void blit_sub_byte_pixels(struct kunit *test)
 {
-	static const struct drm_fbdev_shadow_geometry geo = { BLIT_PITCH, 1, 80, BLIT_LINES };
 	struct drm_clip_rect clip = { .x1 = 9, .y1 = 2, .x2 = 17, .y2 = 3 };
-	struct iosys_map map;
 	struct blit_bufs b;
 
 	/* Pixels 9..16 at 1 bpp: bytes 1 and 2, each copied whole. */
-	blit_setup(test, &b);
-	iosys_map_set_vaddr(&map, b.dst);
-	drm_fbdev_shadow_blit(&geo, &map, b.src, &clip, 1);
+	blit(test, &b, 1, 80, &clip, 1, false);
 	expect_copied(test, &b, 1, 2, 3, 3);
 }
 
 static void blit_several_clips(struct kunit *test)
 {
-	static const struct drm_fbdev_shadow_geometry geo = { BLIT_PITCH, 32, 10, BLIT_LINES };
 	struct drm_clip_rect clips[] = {
 		{ .x1 = 0, .y1 = 0, .x2 = 1, .y2 = 1 },
 		{ .x1 = 9, .y1 = 3, .x2 = 10, .y2 = 4 },
 	};
-	struct iosys_map map;
 	struct blit_bufs b;
 	unsigned int i, copied = 0;
 
-	blit_setup(test, &b);
-	iosys_map_set_vaddr(&map, b.dst);
-	drm_fbdev_shadow_blit(&geo, &map, b.src, clips, ARRAY_SIZE(clips));
+	blit(test, &b, 32, 10, clips, ARRAY_SIZE(clips), false);
 	/* First and last pixel, and not one byte of the padding or between. */
 	KUNIT_EXPECT_MEMEQ(test, b.dst, b.src, 4);
 	KUNIT_EXPECT_MEMEQ(test, b.dst + 3 * BLIT_PITCH + 36, b.src + 3 * BLIT_PITCH + 36, 4);
@@ -244,13 +237,9 @@ static void blit_several_clips(struct kunit *test)
 
 static void blit_nothing(struct kunit *test)
 {
-	static const struct drm_fbdev_shadow_geometry geo = { BLIT_PITCH, 32, 10, BLIT_LINES };
-	struct iosys_map map;
 	struct blit_bufs b;
 
-	blit_setup(test, &b);
-	iosys_map_set_vaddr(&map, b.dst);
-	drm_fbdev_shadow_blit(&geo, &map, b.src, NULL, 0);
+	blit(test, &b, 32, 10, NULL, 0, false);
 	expect_copied(test, &b, 0, 0, 0, 0);
 }
 
