@@ -166,7 +166,8 @@ class Trace(unittest.TestCase):
 
 class Ablations(unittest.TestCase):
     """Every diff in tests/ablations/ still applies to the project's files
-    and names the tests it must break (make ablate runs them)."""
+    and names the tests it must break, or for a variant the tests it must
+    pass (make ablate runs them)."""
 
     def test_each_ablation_applies(self):
         from . import kernel
@@ -175,7 +176,7 @@ class Ablations(unittest.TestCase):
         for name in names:
             path = os.path.join(kernel.ABLATIONS, name + ".diff")
             text = util.read_text(path)
-            self.assertRegex(text, r"(?m)^Expect-fail: \S+/\S+", name)
+            self.assertRegex(text, r"(?m)^Expect-(fail|pass): \S+/\S+", name)
             res = subprocess.run(["git", "-C", util.ROOT, "apply", "--check", path],
                                  capture_output=True, text=True)
             self.assertEqual(res.returncode, 0, f"{name}: {res.stderr.strip()}")

@@ -75,10 +75,11 @@
  * type of all memory the helper maps this way: cached system memory or its
  * own vmalloc shadow.
  *
- * The page tables can only track writes with special PTEs. On
- * architectures without them (32-bit ARM without LPAE, for instance) and
- * without an MMU, fbcon and read()/write() work, and mmap() fails with
- * ENODEV unless the GEM object is mapped.
+ * On architectures without special PTEs (32-bit ARM without LPAE, for
+ * instance) a read-only PTE is replaced rather than upgraded on the first
+ * write, and the pages a private mapping reads are referenced like any
+ * page cache page. Without an MMU, fbcon and read()/write() work, and
+ * mmap() fails with ENODEV unless the GEM object is mapped.
  *
  * Counters are in debugfs as fbdev_shadow in the device's directory, and
  * the trace events drm_fbdev_shadow_write_fault and drm_fbdev_shadow_flush
@@ -93,8 +94,8 @@
 /* A flush less than this long ago means writes keep coming. */
 #define DRM_FBDEV_SHADOW_BUSY_MS 40
 
-#define DRM_FBDEV_SHADOW_CAN_TRACK \
-	(IS_ENABLED(CONFIG_MMU) && IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL))
+#define DRM_FBDEV_SHADOW_CAN_TRACK IS_ENABLED(CONFIG_MMU)
+#define DRM_FBDEV_SHADOW_PTE_SPECIAL IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL)
 
 enum drm_fbdev_shadow_mode {
 	DRM_FBDEV_SHADOW_MODE_MAP,	/* userspace maps the buffer's vmap */
@@ -438,6 +439,21 @@ static unsigned long drm_fbdev_shadow_delay(struct drm_fbdev_shadow *shadow)
 }
 
 /*
+ * Without special PTEs (32-bit ARM without LPAE, for instance) the core
+ * would take the pfn for a refcounted page in vmf_insert_mixed_mkwrite().
+ * vmf_insert_pfn_prot() is safe there but never upgrades a PTE, so the
+ * read-only one goes first.
+ */
+static vm_fault_t drm_fbdev_shadow_insert_writable(struct vm_area_struct *vma,
+						   unsigned long addr, unsigned long pfn)
+{
+	if (DRM_FBDEV_SHADOW_PTE_SPECIAL)
+		return vmf_insert_mixed_mkwrite(vma, addr, __pfn_to_pfn_t(pfn, PFN_SPECIAL));
+	zap_vma_ptes(vma, addr, PAGE_SIZE);
+	return vmf_insert_pfn_prot(vma, addr, pfn, vm_get_page_prot(vma->vm_flags));
+}
+
+/*
  * Record the page and make its PTE writable, both under shadow->lock.
  * The core would otherwise make the PTE writable only after pfn_mkwrite
  * returns, outside any lock of ours: a flush running in between would take
@@ -460,7 +476,7 @@ static vm_fault_t drm_fbdev_shadow_mkwrite(struct vm_fault *vmf)
 		goto out;
 	}
 	pfn = drm_fbdev_shadow_pfn(shadow, vmf->pgoff);
-	ret = vmf_insert_mixed_mkwrite(vma, vmf->address, __pfn_to_pfn_t(pfn, PFN_SPECIAL));
+	ret = drm_fbdev_shadow_insert_writable(vma, vmf->address, pfn);
 	if (ret & VM_FAULT_ERROR)
 		goto out;
 	__set_bit(vmf->pgoff, shadow->dirty);
