@@ -118,15 +118,35 @@ class Images(unittest.TestCase):
                 self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
 
-def load_bench():
+def load_tool(name):
     import importlib.machinery
     import importlib.util
-    path = os.path.join(util.ROOT, "tools", "bench")
-    loader = importlib.machinery.SourceFileLoader("lab_bench", path)
-    spec = importlib.util.spec_from_loader("lab_bench", loader)
+    path = os.path.join(util.ROOT, "tools", name)
+    modname = "lab_" + name.replace("-", "_")
+    loader = importlib.machinery.SourceFileLoader(modname, path)
+    spec = importlib.util.spec_from_loader(modname, loader)
     mod = importlib.util.module_from_spec(spec)
     loader.exec_module(mod)
     return mod
+
+
+def load_bench():
+    return load_tool("bench")
+
+
+class BuildCoverage(unittest.TestCase):
+    """make build-coverage finds a file's warnings in an O= build log."""
+
+    def test_warnings_of(self):
+        cov = load_tool("build-coverage")
+        log = ("/w/build/src-patched/drivers/gpu/drm/a.c:12:3: warning: unused "
+               "variable 'x' [-Wunused-variable]\n"
+               "/w/build/src-patched/drivers/gpu/drm/b.c:1:1: warning: other\n"
+               "/w/build/src-patched/drivers/gpu/drm/a.c:40:1: error: not a warning\n")
+        self.assertEqual(cov.warnings_of(log, "drivers/gpu/drm/a.c"),
+                         {("drivers/gpu/drm/a.c",
+                           "unused variable 'x' [-Wunused-variable]")})
+        self.assertEqual(cov.warnings_of(log, "drivers/gpu/drm/c.c"), set())
 
 
 class Trace(unittest.TestCase):
