@@ -333,44 +333,50 @@ void drm_fbdev_shadow_blit(const struct drm_fbdev_shadow_geometry *geo,
 EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_blit);
 
 /*
+ * Copy the clips from the shadow into the buffer: its lasting kernel
+ * mapping if the driver gave one, else the client buffer mapped for this
+ * blit only. Only fbdev modesets could move the client buffer, and they
+ * hold the helper's lock.
+ */
+static int drm_fbdev_shadow_blit_to_buffer(struct drm_fbdev_shadow *shadow,
+					   const struct drm_clip_rect *clips, unsigned int n)
+{
+	struct drm_fb_helper *helper = shadow->helper;
+	bool local = iosys_map_is_null(&shadow->dst);
+	struct iosys_map map = shadow->dst;
+	int ret = 0;
+
+	mutex_lock(&helper->lock);
+	if (local)
+		ret = drm_client_buffer_vmap_local(helper->buffer, &map);
+	if (!ret) {
+		drm_fbdev_shadow_blit(&shadow->geo, &map, shadow->vaddr, clips, n);
+		atomic64_inc(&shadow->blits);
+		if (local)
+			drm_client_buffer_vunmap_local(helper->buffer);
+	}
+	mutex_unlock(&helper->lock);
+	return ret;
+}
+
+/*
  * Bring the damage to the screen: blit it from the shadow, if there is
  * one, then tell the driver. Between drm_dev_unplug() and the client's
  * unregister, which stops the flush worker, the hardware (and the I/O
  * memory a blit would write) must not be touched.
  */
 static int drm_fbdev_shadow_present(struct drm_fbdev_shadow *shadow,
-				    const struct drm_clip_rect *clips, unsigned int n)
+				    struct drm_clip_rect *clips, unsigned int n)
 {
-	struct drm_fb_helper *helper = shadow->helper;
-	struct drm_framebuffer *fb = helper->fb;
-	struct iosys_map map;
+	struct drm_framebuffer *fb = shadow->helper->fb;
 	int ret = 0, idx;
 
 	if (!n || !drm_dev_enter(fb->dev, &idx))
 		return 0;
-	if (shadow->mode == DRM_FBDEV_SHADOW_MODE_BLIT) {
-		/*
-		 * Only fbdev modesets could move the client buffer, and they
-		 * hold the helper's lock.
-		 */
-		mutex_lock(&helper->lock);
-		if (!iosys_map_is_null(&shadow->dst)) {
-			map = shadow->dst;
-		} else {
-			ret = drm_client_buffer_vmap_local(helper->buffer, &map);
-			if (ret)
-				iosys_map_clear(&map);
-		}
-		if (!iosys_map_is_null(&map)) {
-			drm_fbdev_shadow_blit(&shadow->geo, &map, shadow->vaddr, clips, n);
-			atomic64_inc(&shadow->blits);
-			if (iosys_map_is_null(&shadow->dst))
-				drm_client_buffer_vunmap_local(helper->buffer);
-		}
-		mutex_unlock(&helper->lock);
-	}
+	if (shadow->mode == DRM_FBDEV_SHADOW_MODE_BLIT)
+		ret = drm_fbdev_shadow_blit_to_buffer(shadow, clips, n);
 	if (!ret && fb->funcs->dirty)
-		ret = fb->funcs->dirty(fb, NULL, 0, 0, (struct drm_clip_rect *)clips, n);
+		ret = fb->funcs->dirty(fb, NULL, 0, 0, clips, n);
 	drm_dev_exit(idx);
 	return ret;
 }
