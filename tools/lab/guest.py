@@ -28,15 +28,25 @@ from . import image, util
 
 QEMU = "qemu-system-x86_64"
 
-# Display devices: QEMU arguments and extra kernel command line.
+class Device:
+    """A QEMU display device: its QEMU arguments, extra kernel command
+    line, the fix.id of the /dev/fb0 its driver registers, and the path
+    drm_fbdev_shadow takes for its memory (the "mode" line in debugfs)."""
+
+    def __init__(self, qemu, append, fb_name, fb_mode):
+        self.qemu, self.append, self.fb_name, self.fb_mode = qemu, append, fb_name, fb_mode
+
+
 DEVICES = {
-    "virtio": (["-device", "virtio-gpu-pci,xres=1024,yres=768"], ""),
+    "virtio": Device(["-device", "virtio-gpu-pci,xres=1024,yres=768"], "",
+                     "virtio_gpudrmfb", "map"),
     # The VESA mode set up at boot, with bochs kept off the VGA device.
-    "simpledrm": (["-device", "VGA"], "vga=0x318 bochs.modeset=0"),
+    "simpledrm": Device(["-device", "VGA"], "vga=0x318 bochs.modeset=0",
+                        "simpledrmdrmfb", "map"),
     # The same device driven by bochs (TTM, VRAM): fbdev through a shadow.
-    "bochs": (["-device", "VGA"], ""),
-    "qxl": (["-device", "qxl-vga"], ""),
-    "cirrus": (["-device", "cirrus-vga"], ""),
+    "bochs": Device(["-device", "VGA"], "", "bochs-drmdrmfb", "blit"),
+    "qxl": Device(["-device", "qxl-vga"], "", "qxldrmfb", "blit"),
+    "cirrus": Device(["-device", "cirrus-vga"], "", "cirrusdrmfb", "map"),
 }
 
 
@@ -194,16 +204,15 @@ class Guest:
     # ---- the run -----------------------------------------------------
     def cmdline(self):
         init = os.path.join(util.ROOT, "guest", "init")
-        extra, dev_append = DEVICES[self.device]
         parts = ["console=ttyS0", "root=/dev/root", "rootfstype=9p",
                  "rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose",
                  "ro", f"init={init}", "panic=-1", "log_buf_len=4M",
-                 f"kunit.enable={1 if self.kunit else 0}", dev_append, self.append]
+                 f"kunit.enable={1 if self.kunit else 0}", DEVICES[self.device].append,
+                 self.append]
         return " ".join(p for p in parts if p)
 
     def qemu_args(self):
         con = os.path.join(self.rundir, "console.log")
-        extra, _ = DEVICES[self.device]
         return [QEMU, "-accel", "tcg", "-smp", "2", "-m", str(self.memory),
                 "-nodefaults", "-no-reboot", "-display", "none",
                 "-kernel", self.kernel, "-append", self.cmdline(),
@@ -215,7 +224,7 @@ class Guest:
                 "-device", "virtio-9p-pci,fsdev=root,mount_tag=/dev/root",
                 "-fsdev", f"local,id=lab,path={self.rundir},security_model=none",
                 "-device", "virtio-9p-pci,fsdev=lab,mount_tag=lab",
-                *extra]
+                *DEVICES[self.device].qemu]
 
     def run(self, command):
         """Run a shell command in the guest; returns a Result."""
