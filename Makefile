@@ -13,7 +13,7 @@ IGT      := $(BUILD)/igt
 GUEST_PROGS := labctl fbpattern fbdemo fbbench fbstress
 IGT_TESTS   := $(basename $(notdir $(wildcard igt-tests/*.c)))
 
-.PHONY: all deps kernel kernel-stock programs run check bench ablate build-coverage bisect-check clean distclean help
+.PHONY: all deps kernel kernel-stock programs run check bench ablate build-coverage bisect-check series docs clean distclean help
 all: help
 
 help:
@@ -22,8 +22,10 @@ help:
 	@echo "make check                          build, boot and run every test"
 	@echo "make bench                          fb_defio baseline and ratios (stock vs patched)"
 	@echo "make ablate                         each hazard's test fails without its handling"
-	@echo "make build-coverage                 W=1 build of the series' files, x86-64 and arm64"
+	@echo "make build-coverage                 W=1 and sparse build of the series' files, x86-64 and arm64"
 	@echo "make bisect-check                   each patch builds; converted drivers boot to fbcon"
+	@echo "make series                         format-patch series + cover letter in out/series, checked"
+	@echo "make docs                           htmldocs of Documentation/gpu, no new warning"
 	@echo "make kernel | programs | clean | distclean"
 
 deps:
@@ -34,6 +36,12 @@ build-coverage: deps
 
 bisect-check: deps programs
 	@tools/bisect-check
+
+series: deps
+	@tools/series
+
+docs: deps
+	@tools/docs
 
 kernel: deps
 	@tools/kernel build --variant patched

@@ -98,19 +98,28 @@ def ensure_source(variant):
         shutil.rmtree(tree)
     shutil.rmtree(obj_dir(variant), ignore_errors=True)
     util.step(f"{variant}: extracting {TARBALL} ({want}) into {tree}")
+    extract(tree)
+    util.write_text(marker, want)
+    return tree
+
+
+def extract(tree):
+    """Extract the Debian source into a new git repository at tree, whose
+    one commit (tagged lab-base) is the pristine package."""
+    want = package_version()
     tmp = tree + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     subprocess.run(["tar", "-xJf", TARBALL, "-C", tmp, "--strip-components=1"],
                    check=True)
-    util.step(f"{variant}: recording the pristine tree as the git base")
+    util.step(f"recording the pristine {PKG} {want} as the git base")
     _git(tmp, "init", "-q")
-    _git(tmp, "add", "-A", "-f", ".")
+    # Record the executable bits too: trees cloned or checked out from this
+    # commit must be able to run scripts/.
+    _git(tmp, "-c", "core.fileMode=true", "add", "-A", "-f", ".")
     _git(tmp, "commit", "-q", "--no-verify", "-m", f"{PKG} {want}")
     _git(tmp, "tag", "lab-base")
     os.rename(tmp, tree)
-    util.write_text(marker, want)
-    return tree
 
 
 def series():

@@ -142,11 +142,20 @@ class BuildCoverage(unittest.TestCase):
         log = ("/w/build/src-patched/drivers/gpu/drm/a.c:12:3: warning: unused "
                "variable 'x' [-Wunused-variable]\n"
                "/w/build/src-patched/drivers/gpu/drm/b.c:1:1: warning: other\n"
-               "/w/build/src-patched/drivers/gpu/drm/a.c:40:1: error: not a warning\n")
+               "/w/build/src-patched/drivers/gpu/drm/a.c:40:1: note: not a warning\n"
+               "drivers/gpu/drm/a.c:50:9: warning: incorrect type in argument 1 "
+               "(different address spaces)\n"
+               "drivers/gpu/drm/a.c:60:9: error: sparse error\n"
+               "/w/build/src-patched/include/drm/h.h:7:1: warning: in a header\n")
         self.assertEqual(cov.warnings_of(log, "drivers/gpu/drm/a.c"),
                          {("drivers/gpu/drm/a.c",
-                           "unused variable 'x' [-Wunused-variable]")})
+                           "unused variable 'x' [-Wunused-variable]"),
+                          ("drivers/gpu/drm/a.c",
+                           "incorrect type in argument 1 (different address spaces)"),
+                          ("drivers/gpu/drm/a.c", "sparse error")})
         self.assertEqual(cov.warnings_of(log, "drivers/gpu/drm/c.c"), set())
+        self.assertEqual(cov.warnings_of(log, "drivers/gpu/drm/c.c", ("include/drm/h.h",)),
+                         {("include/drm/h.h", "in a header")})
 
 
 class Trace(unittest.TestCase):
