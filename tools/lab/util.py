@@ -36,6 +36,7 @@ def read_text(path, default=""):
 
 
 def write_text(path, text):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write(text)
