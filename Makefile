@@ -10,16 +10,18 @@ BUILD    := build
 GUEST    := $(BUILD)/guest
 IGT      := $(BUILD)/igt
 
-GUEST_PROGS := labctl fbpattern fbdemo fbbench fbstress
+GUEST_PROGS := labctl fbpattern fbdemo fbbench fbstress fbfuzz
 IGT_TESTS   := $(basename $(notdir $(wildcard igt-tests/*.c)))
 
-.PHONY: all deps kernel kernel-stock programs run check bench ablate build-coverage bisect-check series docs clean distclean help
+.PHONY: all deps kernel kernel-stock programs run check bench ablate build-coverage bisect-check series docs check-debug stress clean distclean help
 all: help
 
 help:
 	@echo "make run [DEVICE=virtio|simpledrm|bochs|qxl|cirrus]"
 	@echo "                                     build, boot, draw a demo, save a screenshot"
 	@echo "make check                          build, boot and run every test"
+	@echo "make check-debug                    the same on a KASAN/lockdep/DEBUG_VM/UBSAN kernel"
+	@echo "make stress                         fbfuzz: 10^6 random operations, 24 unbind cycles (debug kernel)"
 	@echo "make bench                          fb_defio baseline and ratios (stock vs patched)"
 	@echo "make ablate                         each hazard's test fails without its handling"
 	@echo "make build-coverage                 W=1 and sparse build of the series' files, x86-64 and arm64"
@@ -65,6 +67,13 @@ run: kernel programs
 
 check: kernel programs
 	@$(PY) tools/check
+
+check-debug: deps programs
+	@tools/kernel build --variant debug
+	@$(PY) tools/check --variant debug
+
+stress: deps programs
+	@$(PY) tools/stress
 
 bench: deps programs
 	@$(PY) tools/bench

@@ -12,6 +12,9 @@ Three variants share one recipe:
   bisect   the first LAB_SERIES_UPTO patches of the series with the
            overlay; only tools/bisect-check uses it, to build and boot
            each step of the series
+  debug    the patched source (it shares build/src-patched) built with
+           config/debug.config on top: KASAN, lockdep, DEBUG_VM, UBSAN,
+           debug objects, kmemleak and fault injection (make check-debug)
 
 Each variant has its own source tree (build/src-VARIANT, a git repository
 whose first commit is the pristine extraction) and its own object tree
@@ -33,7 +36,7 @@ from . import util
 PKG = "linux-source-6.12"
 TARBALL = "/usr/src/linux-source-6.12.tar.xz"
 OVERLAY_ROOTS = ("drivers", "include", "Documentation", "mm")
-VARIANTS = ("stock", "patched", "ablated", "bisect")
+VARIANTS = ("stock", "patched", "ablated", "bisect", "debug")
 ABLATIONS = os.path.join(util.ROOT, "tests", "ablations")
 
 
@@ -42,7 +45,8 @@ class KernelError(Exception):
 
 
 def src_dir(variant):
-    return os.path.join(util.BUILD, "src-" + variant)
+    # The debug kernel is the patched source with another config.
+    return os.path.join(util.BUILD, "src-" + ("patched" if variant == "debug" else variant))
 
 
 def obj_dir(variant):
@@ -256,7 +260,10 @@ def apply(variant):
 
 
 def fragments(variant):
-    return [os.path.join(util.ROOT, "config", "guest.config")]
+    frags = [os.path.join(util.ROOT, "config", "guest.config")]
+    if variant == "debug":
+        frags.append(os.path.join(util.ROOT, "config", "debug.config"))
+    return frags
 
 
 def _requested_symbols(paths):
