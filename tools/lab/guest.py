@@ -288,7 +288,7 @@ class Guest:
 
 SPLAT_MARKERS = ("WARNING:", "BUG:", "Oops", "Kernel panic", "general protection fault",
                  "possible circular locking", "possible recursive locking",
-                 "INFO: task", "UBSAN:", "KASAN:", "kmemleak:", "RCU stall",
+                 "INFO: task", "UBSAN:", "KASAN:", "suspected memory leak", "RCU stall",
                  "Call Trace:", "inconsistent lock state")
 
 
