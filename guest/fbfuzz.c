@@ -438,9 +438,10 @@ int main(int argc, char **argv)
 {
 	unsigned int procs, threads, cycles, done = 0;
 	unsigned long ops, total = 0, fails = 0;
-	char device[PATH_MAX], driver[PATH_MAX], spec_path[PATH_MAX], reply[1024];
+	char device[PATH_MAX], driver[PATH_MAX], reply[1024];
 	const char *name;
 	struct sigaction sa = { .sa_handler = on_fault };
+	struct lab_fb fb;
 	uint64_t rng;
 	double t0, secs;
 	FILE *spec;
@@ -463,21 +464,10 @@ int main(int argc, char **argv)
 	for (int i = 0; i < OP_COUNT; i++)
 		weight_total += op_weight[i];
 	page = sysconf(_SC_PAGESIZE);
-	fd = open(FB, O_RDWR);
-	if (fd < 0 || ioctl(fd, FBIOGET_VSCREENINFO, &var0)) {
-		perror(FB);
-		return 2;
-	}
-	{
-		struct fb_fix_screeninfo fix;
-
-		if (ioctl(fd, FBIOGET_FSCREENINFO, &fix)) {
-			perror(FB);
-			return 2;
-		}
-		fb_len = fix.smem_len;
-	}
-	close(fd);
+	lab_fb_open(&fb, NULL);
+	var0 = fb.var;
+	fb_len = fb.fix.smem_len;
+	lab_fb_close(&fb);
 	if (!realpath("/sys/class/graphics/fb0/device", device) ||
 	    !realpath("/sys/class/graphics/fb0/device/driver", driver)) {
 		perror("fb0's device");
@@ -552,13 +542,7 @@ int main(int argc, char **argv)
 		ioctl(fd, FBIOBLANK, FB_BLANK_UNBLANK);
 		close(fd);
 	}
-	snprintf(spec_path, sizeof(spec_path), "%s/fuzz.spec", lab_dir());
-	spec = fopen(spec_path, "w");
-	if (!spec) {
-		perror(spec_path);
-		return 2;
-	}
-	fprintf(spec, "size %u %u\n", var0.xres, var0.yres);
+	spec = lab_spec_open("fuzz", var0.xres, var0.yres);
 	for (unsigned int i = 0; i < procs; i++) {
 		unsigned int y, h;
 

@@ -104,7 +104,7 @@ static void paint(struct lab_fb *fb, unsigned int x, unsigned int y, unsigned in
 
 static int run(struct canvas *c, const char *name, int negative)
 {
-	char path[512], req[600], reply[1024];
+	char req[600], reply[1024];
 	FILE *spec;
 	int ret;
 
@@ -114,13 +114,7 @@ static int run(struct canvas *c, const char *name, int negative)
 		fprintf(stderr, "fbpattern: unknown pattern '%s'\n", name);
 		return 2;
 	}
-	snprintf(path, sizeof(path), "%s/%s.spec", lab_dir(), name);
-	spec = fopen(path, "w");
-	if (!spec) {
-		perror(path);
-		return 2;
-	}
-	fprintf(spec, "size %u %u\n", c->w, c->h);
+	spec = lab_spec_open(name, c->w, c->h);
 	paint(&c->fb, 0, 0, c->w, c->h, 0);
 	if (c->idle_first)
 		usleep(300 * 1000);

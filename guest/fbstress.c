@@ -66,7 +66,7 @@ int main(int argc, char **argv)
 {
 	unsigned int procs = argc > 1 ? atoi(argv[1]) : 4;
 	double secs = argc > 2 ? atof(argv[2]) : 10;
-	char path[512], reply[1024];
+	char reply[1024];
 	struct lab_fb fb;
 	FILE *spec;
 	int ret, failed;
@@ -85,48 +85,36 @@ int main(int argc, char **argv)
 
 	lab_fb_open(&fb, NULL);
 	/* The screen must converge to the framebuffer's own contents. */
-	snprintf(path, sizeof(path), "%s/stress-live.raw", lab_dir());
 	/*
 	 * Through a copy: 9p pins the user buffer of a write (zero-copy), and
 	 * pages of a VM_PFNMAP mapping cannot be pinned.
 	 */
 	copy = malloc(fb.size);
-	spec = fopen(path, "w");
-	if (!copy || !spec) {
-		perror(path);
+	if (!copy) {
+		perror("fbstress");
 		return 2;
 	}
 	memcpy(copy, fb.map, fb.size);
+	spec = lab_run_file("stress-live.raw");
 	if (fwrite(copy, fb.fix.line_length, fb.var.yres, spec) != fb.var.yres) {
-		perror(path);
+		perror("stress-live.raw");
 		return 2;
 	}
 	fclose(spec);
 	free(copy);
-	snprintf(path, sizeof(path), "%s/stress-live.spec", lab_dir());
-	spec = fopen(path, "w");
-	if (!spec) {
-		perror(path);
-		return 2;
-	}
-	fprintf(spec, "size %u %u\nraw stress-live.raw %u %u %u %u %u\n", fb.var.xres,
-		fb.var.yres, fb.var.bits_per_pixel, fb.fix.line_length, fb.var.red.offset,
-		fb.var.green.offset, fb.var.blue.offset);
+	spec = lab_spec_open("stress-live", fb.var.xres, fb.var.yres);
+	fprintf(spec, "raw stress-live.raw %u %u %u %u %u\n", fb.var.bits_per_pixel,
+		fb.fix.line_length, fb.var.red.offset, fb.var.green.offset, fb.var.blue.offset);
 	fclose(spec);
 	ret = lab_host("EXPECT stress-live 8000", reply, sizeof(reply));
 	printf("e2e stress-live-%up-%gs: %s (%s)\n", procs, secs, ret ? "FAIL" : "PASS", reply);
 	failed = ret != 0;
 
 	/* The final pattern: every page written once more. */
-	snprintf(path, sizeof(path), "%s/stress.spec", lab_dir());
-	spec = fopen(path, "w");
-	if (!spec) {
-		perror(path);
-		return 2;
-	}
+	spec = lab_spec_open("stress", fb.var.xres, fb.var.yres);
 	/* 213042 survives RGB565 unchanged, so 16 bpp screens match exactly */
-	fprintf(spec, "size %u %u\nfill 0 0 %u %u 213042\nfill 100 100 200 100 ffffff\n",
-		fb.var.xres, fb.var.yres, fb.var.xres, fb.var.yres);
+	fprintf(spec, "fill 0 0 %u %u 213042\nfill 100 100 200 100 ffffff\n",
+		fb.var.xres, fb.var.yres);
 	fclose(spec);
 	lab_fb_fill(&fb, 0, 0, fb.var.xres, fb.var.yres, lab_fb_pixel(&fb, 0x213042));
 	lab_fb_fill(&fb, 100, 100, 200, 100, lab_fb_pixel(&fb, 0xffffff));

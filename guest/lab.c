@@ -143,6 +143,31 @@ const char *lab_dir(void)
 	return d ? d : "/mnt/lab";
 }
 
+FILE *lab_run_file(const char *name)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", lab_dir(), name);
+	f = fopen(path, "w");
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	return f;
+}
+
+FILE *lab_spec_open(const char *name, unsigned int width, unsigned int height)
+{
+	char file[256];
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s.spec", name);
+	f = lab_run_file(file);
+	fprintf(f, "size %u %u\n", width, height);
+	return f;
+}
+
 double lab_now(void)
 {
 	struct timespec ts;

@@ -7,6 +7,7 @@
 #define LAB_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <linux/fb.h>
 
@@ -42,6 +43,14 @@ int lab_host(const char *request, char *reply, size_t len);
 
 /* Where the run directory shared with the host is mounted. */
 const char *lab_dir(void);
+
+/*
+ * Create @name in the run directory for writing; exits with status 2 when
+ * it cannot. lab_spec_open() creates NAME.spec, the picture the host
+ * compares the screen with, and writes its "size" line.
+ */
+FILE *lab_run_file(const char *name);
+FILE *lab_spec_open(const char *name, unsigned int width, unsigned int height);
 
 double lab_now(void);	/* CLOCK_MONOTONIC in seconds */
 

@@ -16,6 +16,7 @@ channel served here:
 
 import json
 import os
+import re
 import shlex
 import shutil
 import socket
@@ -290,6 +291,20 @@ SPLAT_MARKERS = ("WARNING:", "BUG:", "Oops", "Kernel panic", "general protection
                  "possible circular locking", "possible recursive locking",
                  "INFO: task", "UBSAN:", "KASAN:", "suspected memory leak", "RCU stall",
                  "Call Trace:", "inconsistent lock state")
+
+
+# Ends a guest script on a kernel with kmemleak: two scans (a leak must
+# stay unreferenced across both), then the report between markers.
+KMEMLEAK_SCRIPT = ("if [ -e /sys/kernel/debug/kmemleak ]; then "
+                   "echo scan > /sys/kernel/debug/kmemleak; sleep 6; "
+                   "echo scan > /sys/kernel/debug/kmemleak; echo '=== kmemleak'; "
+                   "cat /sys/kernel/debug/kmemleak; echo '=== kmemleak end'; fi")
+
+
+def kmemleak_leaks(output):
+    """The leaks KMEMLEAK_SCRIPT reported in output, or None without a report."""
+    m = re.search(r"^=== kmemleak\n(.*?)^=== kmemleak end", output or "", re.M | re.S)
+    return re.findall(r"^unreferenced object .*$", m.group(1), re.M) if m else None
 
 
 def splats(log):

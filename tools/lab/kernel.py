@@ -84,10 +84,13 @@ def describe(variant):
     return f"{base_version(tree)} (Debian {PKG} {package_version()}), {variant}"
 
 
-def _git(tree, *args, **kw):
+def git(tree, *args, **kw):
+    """git in a kernel tree, as the lab's committer; raises on failure
+    unless check=False."""
+    kw.setdefault("check", True)
     return subprocess.run(["git", "-C", tree, "-c", "core.fileMode=false",
                            "-c", "user.name=lab", "-c", "user.email=lab@localhost",
-                           *args], check=True, **kw)
+                           *args], **kw)
 
 
 def ensure_source(variant):
@@ -117,12 +120,12 @@ def extract(tree):
     subprocess.run(["tar", "-xJf", TARBALL, "-C", tmp, "--strip-components=1"],
                    check=True)
     util.step(f"recording the pristine {PKG} {want} as the git base")
-    _git(tmp, "init", "-q")
+    git(tmp, "init", "-q")
     # Record the executable bits too: trees cloned or checked out from this
     # commit must be able to run scripts/.
-    _git(tmp, "-c", "core.fileMode=true", "add", "-A", "-f", ".")
-    _git(tmp, "commit", "-q", "--no-verify", "-m", f"{PKG} {want}")
-    _git(tmp, "tag", "lab-base")
+    git(tmp, "-c", "core.fileMode=true", "add", "-A", "-f", ".")
+    git(tmp, "commit", "-q", "--no-verify", "-m", f"{PKG} {want}")
+    git(tmp, "tag", "lab-base")
     os.rename(tmp, tree)
 
 
@@ -193,7 +196,7 @@ def _modified_files(tree):
     """Files of the tree that differ from the base: path -> (digest, mtime_ns)."""
     # Debian's top-level .gitignore ignores everything ("/*"), so new files
     # only show up as ignored ones.
-    out = _git(tree, "status", "--porcelain", "-z", "--untracked-files=all",
+    out = git(tree, "status", "--porcelain", "-z", "--untracked-files=all",
                "--ignored=matching", capture_output=True).stdout.decode()
     state = {}
     for entry in out.split("\0"):
@@ -223,8 +226,8 @@ def apply(variant):
         return tree
     before = _modified_files(tree)
     util.remove(stamp)
-    _git(tree, "reset", "-q", "--hard", "lab-base")
-    _git(tree, "clean", "-q", "-fdx", "-e", ".lab-base")
+    git(tree, "reset", "-q", "--hard", "lab-base")
+    git(tree, "clean", "-q", "-fdx", "-e", ".lab-base")
     for name, path in patches:
         util.step(f"{variant}: applying {name}")
         res = subprocess.run(["git", "-C", tree, "apply", "--whitespace=nowarn",
@@ -306,10 +309,19 @@ def configure(variant):
     if util.read_text(stamp) == digest and os.path.exists(config):
         return obj
     util.step(f"{variant}: configuring (tinyconfig + {', '.join(util.rel(f) for f in frags)})")
+    make_config(tree, obj, frags + [local])
+    util.write_text(stamp, digest)
+    return obj
+
+
+def make_config(tree, obj, frags):
+    """obj/.config: tinyconfig with the fragments merged on top; every
+    symbol a fragment asks for must come out as asked."""
+    config = os.path.join(obj, ".config")
     make = ["make", "-s", "-C", tree, f"O={obj}"]
     subprocess.run(make + ["tinyconfig"], check=True, stdout=subprocess.DEVNULL)
     subprocess.run([os.path.join(tree, "scripts/kconfig/merge_config.sh"), "-m",
-                    "-O", obj, config, *frags, local], check=True,
+                    "-O", obj, config, *frags], check=True,
                    stdout=subprocess.DEVNULL, cwd=tree)
     subprocess.run(make + ["olddefconfig"], check=True, stdout=subprocess.DEVNULL)
     want = _requested_symbols(frags)
@@ -319,8 +331,6 @@ def configure(variant):
     if lost:
         raise KernelError("the config fragment did not take effect for:\n  " +
                           "\n  ".join(lost))
-    util.write_text(stamp, digest)
-    return obj
 
 
 def _lock(variant):

@@ -19,6 +19,25 @@ def step(msg):
     print(f"[{int(t) // 60:02d}:{int(t) % 60:02d}] {msg}", flush=True)
 
 
+class Results:
+    """PASS/FAIL lines as checks finish, and the "N passed, N failed" end."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def add(self, name, ok, detail=""):
+        ok = bool(ok)
+        print(f"  {'PASS' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}",
+              flush=True)
+        self.passed += ok
+        self.failed += not ok
+
+    def finish(self):
+        """Print the totals; the exit status for them."""
+        print(f"{self.passed} passed, {self.failed} failed")
+        return 1 if self.failed else 0
+
+
 def rel(path):
     try:
         r = os.path.relpath(path, ROOT)
