@@ -11,6 +11,7 @@
  */
 #include <fcntl.h>
 #include <glob.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -65,6 +66,27 @@ static uint64_t counter(const char *name)
 	fclose(f);
 	igt_assert_f(0, "no counter %s in %s\n", name, counters);
 	return 0;
+}
+
+/* Whether the counters' line @name has the word @word for a value. */
+static bool counter_is(const char *name, const char *word)
+{
+	char line[128], key[64], value[64];
+	bool found = false;
+	FILE *f = fopen(counters, "r");
+
+	igt_assert_f(f, "cannot open %s\n", counters);
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%63s %63s", key, value) == 2 && !strcmp(key, name) &&
+			!strcmp(value, word);
+	fclose(f);
+	return found;
+}
+
+static void *race_write(void *p)
+{
+	*(volatile uint8_t *)p ^= 0x5a;
+	return NULL;
 }
 
 static void sleep_ms(int ms)
@@ -342,7 +364,8 @@ igt_main
 		igt_subtest("mkwrite-race") {
 			uint8_t *p = map(fd, fb_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 			char knob[sizeof(counters) + 32], *slash;
-			uint64_t wf;
+			pthread_t writer;
+			uint64_t wf, fl;
 			FILE *f;
 
 			snprintf(knob, sizeof(knob), "%s", counters);
@@ -362,12 +385,19 @@ igt_main
 			fprintf(f, "30000\n");
 			fclose(f);
 			wf = counter("write_faults");
-			p[9 * page] ^= 0x5a;
-			igt_assert(counter("write_faults") > wf);
+			fl = counter("flushes");
+			igt_assert_eq(pthread_create(&writer, NULL, race_write, p + 9 * page), 0);
+			/*
+			 * Once a flush has run, let the writer go: while held,
+			 * it would meet a flush in every fault it retries.
+			 */
+			wait_flush(fl);
 			f = fopen(knob, "w");
 			igt_assert(f);
 			fprintf(f, "0\n");
 			fclose(f);
+			igt_assert_eq(pthread_join(writer, NULL), 0);
+			igt_assert(counter("write_faults") > wf);
 			sleep_ms(200);
 			/*
 			 * The write landed after that flush. If it landed in a PTE
@@ -415,6 +445,92 @@ igt_main
 			igt_assert_f(!strstr(ev + 1, "drm_fbdev_shadow_flush: "),
 				     "two flushes for one write:\n%s", text);
 			free(text);
+			munmap(p, fb_size);
+		}
+
+		igt_describe("Rewriting the whole buffer at every frame switches to dirty-bit "
+			     "scanning: no more write faults, every write still flushed; "
+			     "idle switches back and stops the worker.");
+		igt_subtest("adaptive-tracking") {
+			uint8_t *p = map(fd, fb_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+			uint64_t sw, wf, scans, found, fl, pages = counter("pages");
+			int frame, i;
+
+			igt_assert(p != MAP_FAILED);
+			igt_assert(counter_is("tracking", "write-protect"));
+			sw = counter("switches");
+			/* 60 frames a second, every page rewritten at every frame */
+			for (frame = 0; frame < 30; frame++) {
+				memset(p, frame, fb_size);
+				sleep_ms(16);
+			}
+			igt_assert_f(counter_is("tracking", "scan"),
+				     "still write-protecting after 30 full frames\n");
+			igt_assert_eq_u64(counter("switches"), sw + 1);
+			wf = counter("write_faults");
+			scans = counter("scans");
+			for (frame = 0; frame < 30; frame++) {
+				memset(p, frame, fb_size);
+				sleep_ms(16);
+			}
+			igt_info("30 scanned frames: %llu write faults, %llu scans (%llu pages)\n",
+				 (unsigned long long)(counter("write_faults") - wf),
+				 (unsigned long long)(counter("scans") - scans),
+				 (unsigned long long)pages);
+			igt_assert_f(counter("write_faults") - wf < pages / 4,
+				     "%llu write faults in scan mode\n",
+				     (unsigned long long)(counter("write_faults") - wf));
+			igt_assert(counter("scans") > scans);
+			/* A single byte written in scan mode is found by the next scan. */
+			found = counter("scan_pages");
+			fl = counter("flushes");
+			p[fb_size / 2] ^= 0xff;
+			wait_flush(fl);
+			igt_assert(counter("scan_pages") > found);
+			/* Idle: back to write protection within a second, then quiet. */
+			for (i = 0; i < 100 && !counter_is("tracking", "write-protect"); i++)
+				sleep_ms(10);
+			igt_assert_f(counter_is("tracking", "write-protect"),
+				     "still scanning a second after the writes stopped\n");
+			igt_assert_eq_u64(counter("switches"), sw + 2);
+			sleep_ms(100);
+			scans = counter("scans");
+			fl = counter("flushes");
+			sleep_ms(500);
+			igt_assert_eq_u64(counter("scans"), scans);
+			igt_assert_eq_u64(counter("flushes"), fl);
+			/* and a write faults again */
+			expect_tracked(p + 7 * page);
+			munmap(p, fb_size);
+		}
+
+		igt_describe("In scan mode a write followed at once by munmap() is still "
+			     "flushed: the unmap takes the dirty bit with the PTE.");
+		igt_subtest("scan-munmap") {
+			uint8_t *p = map(fd, fb_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+			uint8_t *q;
+			uint64_t fl, dp;
+			int frame;
+
+			igt_assert(p != MAP_FAILED);
+			for (frame = 0; frame < 30 && !counter_is("tracking", "scan"); frame++) {
+				memset(p, frame, fb_size);
+				sleep_ms(16);
+			}
+			igt_assert(counter_is("tracking", "scan"));
+			/* a second mapping, written once after a scan cleaned it */
+			q = map(fd, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+			igt_assert(q != MAP_FAILED);
+			q[page] ^= 0xff;
+			fl = counter("flushes");
+			wait_flush(fl);
+			fl = counter("flushes");
+			dp = counter("dirty_pages");
+			q[page] ^= 0xff;
+			munmap(q, 4 * page);
+			wait_flush(fl);
+			igt_assert_f(counter("dirty_pages") > dp,
+				     "the write before munmap() was not flushed\n");
 			munmap(p, fb_size);
 		}
 

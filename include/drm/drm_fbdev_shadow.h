@@ -29,6 +29,18 @@ struct drm_fbdev_shadow_geometry {
 };
 
 /**
+ * struct drm_fbdev_shadow_tracking - how writes to a mapping are found
+ * @scan: false while each page's first write after a flush faults
+ *	(write-protect mode), true while pages stay writable and each flush
+ *	collects the page tables' dirty bits (scan mode)
+ * @streak: flushes in a row that asked for the other mode
+ */
+struct drm_fbdev_shadow_tracking {
+	bool scan;
+	unsigned int streak;
+};
+
+/**
  * enum drm_fbdev_shadow_memory - the memory of a driver's dumb buffers
  * @DRM_FBDEV_SHADOW_SYSTEM: cached system memory with a kernel mapping in
  *	the vmalloc range, such as shmem GEM objects. Userspace maps it and
@@ -74,6 +86,8 @@ unsigned int drm_fbdev_shadow_pages_to_clips(const struct drm_fbdev_shadow_geome
 bool drm_fbdev_shadow_range_to_clip(const struct drm_fbdev_shadow_geometry *geo,
 				    unsigned long off, unsigned long len,
 				    struct drm_clip_rect *clip);
+bool drm_fbdev_shadow_tracking_update(struct drm_fbdev_shadow_tracking *t,
+				      unsigned long dirty, unsigned long npages);
 void drm_fbdev_shadow_blit(const struct drm_fbdev_shadow_geometry *geo,
 			   struct iosys_map *dst, const void *src,
 			   const struct drm_clip_rect *clips, unsigned int n);

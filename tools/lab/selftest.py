@@ -9,7 +9,7 @@ import struct
 import tempfile
 import unittest
 
-from . import image, util
+from . import guest, image, util
 
 HARNESS = os.path.join(util.ROOT, "build", "igt-selftest")
 
@@ -191,6 +191,67 @@ class Trace(unittest.TestCase):
         self.assertEqual(bench.percentile(list(range(1, 101)), 50), 51)
         self.assertEqual(bench.percentile([5.0], 99), 5.0)
         self.assertIsNone(bench.percentile([], 50))
+
+
+class KernelLog(unittest.TestCase):
+    """Splat detection, and the expected reports of injected failures."""
+    CACHE_FAILURE = """\
+[  5.1] __kmem_cache_create_args(virtio-gpu-vbufs-0) failed with error -12
+[  5.1] CPU: 0 UID: 0 PID: 83 Comm: fbdev_faultinjec Not tainted 6.12.117-lab-debug #2
+[  5.1] Hardware name: QEMU Standard PC (i440FX + PIIX, 1996)
+[  5.1] Call Trace:
+[  5.1]  <TASK>
+[  5.1]  dump_stack_lvl+0x5d/0x80
+[  5.1]  </TASK>
+"""
+
+    def inject(self, text):
+        return (f"[  5.0] {guest.INJECT_BEGIN}\n{text}"
+                f"[  6.0] {guest.INJECT_END}\n")
+
+    def test_splat_found(self):
+        log = "[ 1.0] ok\n[ 1.1] WARNING: CPU: 0 PID: 1 at mm/x.c:1 f\n[ 1.2] Call Trace:\n"
+        self.assertEqual(len(guest.splats(log)), 2)
+
+    def test_expected_cache_failure_while_injecting(self):
+        self.assertEqual(guest.splats(self.inject(self.CACHE_FAILURE)), [])
+
+    def test_cache_failure_without_injection_is_a_splat(self):
+        self.assertEqual(len(guest.splats(self.CACHE_FAILURE)), 1)
+        after = self.inject("") + self.CACHE_FAILURE
+        self.assertEqual(len(guest.splats(after)), 1)
+
+    def test_other_splats_while_injecting(self):
+        log = self.inject(self.CACHE_FAILURE + "[  5.2] BUG: KASAN: slab-use-after-free\n"
+                          "[  5.2] Call Trace:\n")
+        self.assertEqual(len(guest.splats(log)), 2)
+
+
+class Kmemleak(unittest.TestCase):
+    REPORT = """\
+=== kmemleak
+unreferenced object 0xffff8880069ee400 (size 32):
+  comm "fbdev_faultinje", pid 426, jiffies 4294929140
+  backtrace (crc 92df53c1):
+    kstrdup+0x30/0x54
+    kobject_init_and_add+0xb8/0x11d
+    sysfs_slab_add+0x13d/0x18e
+    __kmem_cache_create_args+0x317/0x433
+unreferenced object 0xffff888006000000 (size 64):
+  comm "fbdev_faultinje", pid 426, jiffies 4294929150
+  backtrace (crc 12345678):
+    drm_fbdev_shadow_init+0x10/0x100
+=== kmemleak end
+"""
+
+    def test_known_leak_is_not_counted(self):
+        leaks = guest.kmemleak_leaks(self.REPORT)
+        self.assertEqual(leaks, ["unreferenced object 0xffff888006000000 (size 64):"])
+        self.assertEqual(len(guest.kmemleak_blocks(self.REPORT)), 2)
+
+    def test_no_report(self):
+        self.assertIsNone(guest.kmemleak_leaks("nothing"))
+        self.assertEqual(guest.kmemleak_leaks("=== kmemleak\n=== kmemleak end\n"), [])
 
 
 class Ablations(unittest.TestCase):

@@ -8,6 +8,7 @@
 #include <linux/file.h>
 #include <linux/iosys-map.h>
 #include <linux/kref.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -28,6 +29,7 @@
 #include <drm/drm_fbdev_shadow.h>
 #include <drm/drm_fourcc.h>
 #include <drm/drm_framebuffer.h>
+#include <drm/drm_modes.h>
 #include <drm/drm_prime.h>
 #include <drm/drm_print.h>
 
@@ -59,7 +61,11 @@
  * again with wp_shared_mapping_range() and turns runs of dirty pages into
  * damage clips for the framebuffer's &drm_framebuffer_funcs.dirty hook:
  * whole scanlines, with exact horizontal bounds where a run lies within one
- * scanline, and several clips per flush.
+ * scanline, and several clips per flush. Flushes follow the display's
+ * refresh rate, at most one per refresh period. While most of the buffer is
+ * rewritten between flushes, pages stay writable and each flush reads the
+ * dirty bits of the page tables instead of taking a fault per page (scan
+ * mode, see drm_fbdev_shadow_tracking_update()).
  *
  * Every mapping of the framebuffer, from any open file or device node, is
  * moved onto one of two anonymous files owned by the helper, so one
@@ -87,12 +93,13 @@
  */
 
 #define DRM_FBDEV_SHADOW_MAX_CLIPS 16
-/* After idle: flush within one refresh period of a 60 Hz display. */
-#define DRM_FBDEV_SHADOW_DELAY_MS 16
-/* While writes keep coming: fb_defio's pace. */
-#define DRM_FBDEV_SHADOW_BUSY_DELAY_MS 50
-/* A flush less than this long ago means writes keep coming. */
-#define DRM_FBDEV_SHADOW_BUSY_MS 40
+/* A write after idle is flushed this soon, with the writes that follow it. */
+#define DRM_FBDEV_SHADOW_COALESCE_MS 4
+/* The refresh rate assumed when no CRTC has a mode. */
+#define DRM_FBDEV_SHADOW_DEFAULT_HZ 60
+/* Hysteresis of the tracking modes, see drm_fbdev_shadow_tracking_update(). */
+#define DRM_FBDEV_SHADOW_SCAN_ENTER 2
+#define DRM_FBDEV_SHADOW_SCAN_LEAVE 4
 
 #define DRM_FBDEV_SHADOW_CAN_TRACK IS_ENABLED(CONFIG_MMU)
 #define DRM_FBDEV_SHADOW_PTE_SPECIAL IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL)
@@ -127,9 +134,13 @@ struct drm_fbdev_shadow {
 	struct mutex lock;
 	unsigned long *dirty;
 	unsigned long *flushing;	/* only used by the flush worker */
+	unsigned long *closed;		/* covered by writable mappings that closed */
 	bool dead;
+	struct drm_fbdev_shadow_tracking track;
 	struct delayed_work flush_work;
-	unsigned long last_flush;	/* jiffies at the end of the last flush */
+	ktime_t last_flush;		/* start of the last flush, 0 before the first */
+	u64 period_ns;			/* refresh period of the fastest display */
+	unsigned int refresh_hz;
 
 	atomic64_t faults;
 	atomic64_t write_faults;
@@ -138,6 +149,9 @@ struct drm_fbdev_shadow {
 	atomic64_t clips;
 	atomic64_t pixels;
 	atomic64_t blits;
+	atomic64_t scans;		/* flushes that read the dirty bits */
+	atomic64_t scan_pages;		/* dirty PTEs the scans found */
+	atomic64_t switches;		/* changes of the tracking mode */
 	struct dentry *debugfs;
 	/* test hook: sleep at the end of the write-fault path (debugfs) */
 	u32 mkwrite_delay_us;
@@ -158,6 +172,7 @@ static void drm_fbdev_shadow_free(struct kref *ref)
 		fput(shadow->others);
 	bitmap_free(shadow->dirty);
 	bitmap_free(shadow->flushing);
+	bitmap_free(shadow->closed);
 	if (shadow->mode == DRM_FBDEV_SHADOW_MODE_BLIT)
 		vfree(shadow->vaddr);
 	mutex_destroy(&shadow->lock);
@@ -381,39 +396,162 @@ static int drm_fbdev_shadow_present(struct drm_fbdev_shadow *shadow,
 	return ret;
 }
 
+/**
+ * drm_fbdev_shadow_tracking_update - choose how writes are found after a flush
+ * @t: tracking state of a framebuffer
+ * @dirty: pages the flush found written
+ * @npages: pages of the framebuffer
+ *
+ * A write fault per page costs more than reading that page's PTE, so when
+ * most of the buffer is rewritten between flushes the PTEs stay writable
+ * and each flush reads and clears their dirty bits instead (scan mode).
+ * Write-protect mode switches to scan mode after two flushes in a row that
+ * each found at least a quarter of the pages written. Scan mode switches
+ * back after four flushes in a row that each found less than a sixteenth,
+ * so it ends about four refresh periods after writes stop; then nothing
+ * runs until the next write fault. Between the two thresholds the mode
+ * stays as it is, so a workload near one of them does not flip the mode at
+ * every flush.
+ *
+ * Returns:
+ * True if the mode changed.
+ */
+bool drm_fbdev_shadow_tracking_update(struct drm_fbdev_shadow_tracking *t,
+				      unsigned long dirty, unsigned long npages)
+{
+	bool other;
+
+	if (t->scan)
+		other = dirty * 16 < npages;
+	else
+		other = dirty && dirty * 4 >= npages;
+	if (!other) {
+		t->streak = 0;
+		return false;
+	}
+	if (++t->streak < (t->scan ? DRM_FBDEV_SHADOW_SCAN_LEAVE : DRM_FBDEV_SHADOW_SCAN_ENTER))
+		return false;
+	t->scan = !t->scan;
+	t->streak = 0;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_tracking_update);
+
+/*
+ * Record the pages whose PTEs the CPU marked dirty and clean those PTEs,
+ * under shadow->lock. The walk flushes the TLB entries of the PTEs it
+ * cleans, so the next write to such a page marks it dirty again. Where the
+ * CPU has no dirty bit, a clean PTE is read-only and the next write comes
+ * through drm_fbdev_shadow_mkwrite() instead.
+ */
+static void drm_fbdev_shadow_scan(struct drm_fbdev_shadow *shadow)
+{
+	pgoff_t start = 0, end = 0;
+	unsigned long found;
+
+	if (!DRM_FBDEV_SHADOW_CAN_TRACK)
+		return;
+	found = clean_record_shared_mapping_range(shadow->tracked->f_mapping, 0,
+						  shadow->npages, 0, shadow->dirty,
+						  &start, &end);
+	atomic64_add(found, &shadow->scan_pages);
+}
+
+/*
+ * When the next flush may run: at least COALESCE_MS after the write that
+ * asks for it, so writes that come together are flushed together, and not
+ * before a refresh period has passed since the last flush. The delay is
+ * rounded up to whole jiffies, plus one for the jiffy already under way.
+ */
+static unsigned long drm_fbdev_shadow_delay(struct drm_fbdev_shadow *shadow)
+{
+	unsigned long delay = msecs_to_jiffies(DRM_FBDEV_SHADOW_COALESCE_MS);
+	s64 left;
+
+	if (!shadow->last_flush)
+		return delay;
+	left = ktime_to_ns(ktime_sub(ktime_add_ns(shadow->last_flush, shadow->period_ns),
+				     ktime_get()));
+	if (left > 0)
+		delay = max_t(unsigned long, delay,
+			      DIV_ROUND_UP_ULL(left, NSEC_PER_SEC / HZ) + 1);
+	return delay;
+}
+
 static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 {
 	struct drm_fbdev_shadow *shadow = container_of(to_delayed_work(work),
 						       struct drm_fbdev_shadow, flush_work);
+	struct address_space *mapping = shadow->tracked->f_mapping;
 	struct drm_clip_rect clips[DRM_FBDEV_SHADOW_MAX_CLIPS];
 	unsigned long first, last, pages, pixels = 0;
+	ktime_t now = ktime_get();
 	unsigned int i, n;
+	bool scanned;
 
 	mutex_lock(&shadow->lock);
+	if (shadow->dead) {
+		mutex_unlock(&shadow->lock);
+		return;
+	}
+	/* At most one flush per refresh period. */
+	if (shadow->last_flush &&
+	    ktime_before(now, ktime_add_ns(shadow->last_flush, shadow->period_ns))) {
+		schedule_delayed_work(&shadow->flush_work, drm_fbdev_shadow_delay(shadow));
+		mutex_unlock(&shadow->lock);
+		return;
+	}
+	scanned = shadow->track.scan;
+	if (scanned) {
+		atomic64_inc(&shadow->scans);
+		drm_fbdev_shadow_scan(shadow);
+	}
+	pages = bitmap_weight(shadow->dirty, shadow->npages);
+	if (drm_fbdev_shadow_tracking_update(&shadow->track, pages, shadow->npages))
+		atomic64_inc(&shadow->switches);
+	/*
+	 * In write-protect mode the recorded pages are write-protected again
+	 * while holding the lock that drm_fbdev_shadow_mkwrite() makes PTEs
+	 * writable under. A page is either recorded here and read-only after
+	 * this, or made writable (and recorded for the next flush) only after
+	 * this: no write can land in a writable page that no flush will
+	 * report. Leaving scan mode protects every page, then collects the
+	 * dirty bits of writes that landed before the protection took hold.
+	 * Entering it cleans the dirty bits that the write faults of this
+	 * round left in the PTEs they made writable.
+	 *
+	 * Only the tracked file's address_space is walked. It holds nothing
+	 * but shared mappings that may write, the VMAs the walks accept: in
+	 * 6.12 walk_page_mapping() stops at the first VMA its test_walk
+	 * skips, so a read-only or private mapping in this tree would leave
+	 * the writable mappings after it unprotected.
+	 */
 	first = find_first_bit(shadow->dirty, shadow->npages);
-	if (shadow->dead || first >= shadow->npages) {
+	if (scanned && !shadow->track.scan) {
+		if (DRM_FBDEV_SHADOW_CAN_TRACK)
+			wp_shared_mapping_range(mapping, 0, shadow->npages);
+		drm_fbdev_shadow_scan(shadow);
+		first = find_first_bit(shadow->dirty, shadow->npages);
+	} else if (!scanned && shadow->track.scan) {
+		drm_fbdev_shadow_scan(shadow);
+	} else if (!scanned && first < shadow->npages && DRM_FBDEV_SHADOW_CAN_TRACK) {
+		last = find_last_bit(shadow->dirty, shadow->npages);
+		wp_shared_mapping_range(mapping, first, last - first + 1);
+	}
+	bitmap_or(shadow->dirty, shadow->dirty, shadow->closed, shadow->npages);
+	bitmap_zero(shadow->closed, shadow->npages);
+	first = find_first_bit(shadow->dirty, shadow->npages);
+	shadow->last_flush = now;
+	/* Scan mode keeps looking, once per refresh period, until it ends. */
+	if (shadow->track.scan)
+		schedule_delayed_work(&shadow->flush_work, drm_fbdev_shadow_delay(shadow));
+	if (first >= shadow->npages) {
 		mutex_unlock(&shadow->lock);
 		return;
 	}
 	last = find_last_bit(shadow->dirty, shadow->npages);
 	bitmap_copy(shadow->flushing, shadow->dirty, shadow->npages);
 	bitmap_zero(shadow->dirty, shadow->npages);
-	/*
-	 * Write-protect the recorded pages again while holding the lock that
-	 * drm_fbdev_shadow_mkwrite() makes PTEs writable under. A page is
-	 * either recorded above and read-only after this, or made writable
-	 * (and recorded for the next flush) only after this: no write can
-	 * land in a writable page that no flush will report.
-	 *
-	 * Only the tracked file's address_space is walked. It holds nothing
-	 * but shared mappings that may write, the VMAs the walk accepts: in
-	 * 6.12 walk_page_mapping() stops at the first VMA its test_walk
-	 * skips, so a read-only or private mapping in this tree would leave
-	 * the writable mappings after it unprotected.
-	 */
-	if (DRM_FBDEV_SHADOW_CAN_TRACK)
-		wp_shared_mapping_range(shadow->tracked->f_mapping, first, last - first + 1);
-	shadow->last_flush = jiffies;
 	mutex_unlock(&shadow->lock);
 
 	n = drm_fbdev_shadow_pages_to_clips(&shadow->geo, shadow->flushing, shadow->npages,
@@ -427,21 +565,6 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	atomic64_add(pixels, &shadow->pixels);
 	trace_drm_fbdev_shadow_flush(shadow->minor, first, last, pages, n, pixels);
 	drm_fbdev_shadow_present(shadow, clips, n);
-}
-
-/*
- * After idle the first flush comes within a refresh period, so a small
- * write reaches the display quickly. While writes keep coming, every flush
- * re-arms write protection and each re-armed page costs the writer another
- * fault: flush at fb_defio's pace then.
- */
-static unsigned long drm_fbdev_shadow_delay(struct drm_fbdev_shadow *shadow)
-{
-	unsigned long busy = shadow->last_flush + msecs_to_jiffies(DRM_FBDEV_SHADOW_BUSY_MS);
-
-	if (shadow->last_flush && time_before(jiffies, busy))
-		return msecs_to_jiffies(DRM_FBDEV_SHADOW_BUSY_DELAY_MS);
-	return msecs_to_jiffies(DRM_FBDEV_SHADOW_DELAY_MS);
 }
 
 /*
@@ -540,10 +663,28 @@ static void drm_fbdev_shadow_vm_open(struct vm_area_struct *vma)
 	kref_get(&shadow->ref);
 }
 
+/*
+ * munmap() and exit zap the PTEs before they close the VMA, and a zapped
+ * PTE takes its dirty bit with it. In scan mode a page written since the
+ * last scan is recorded nowhere else, and the zap may come just before the
+ * worker leaves scan mode. So whatever the mode, the pages a writable
+ * mapping covered count as written when it closes: one flush more, and no
+ * write lost. They are kept apart until the flush has chosen the tracking
+ * mode, as they say nothing about how much is being written.
+ */
 static void drm_fbdev_shadow_vm_close(struct vm_area_struct *vma)
 {
 	struct drm_fbdev_shadow *shadow = vma->vm_private_data;
+	unsigned long first = vma->vm_pgoff, pages = vma_pages(vma);
 
+	if (vma->vm_file == shadow->tracked && first < shadow->npages) {
+		mutex_lock(&shadow->lock);
+		if (!shadow->dead) {
+			bitmap_set(shadow->closed, first, min(pages, shadow->npages - first));
+			schedule_delayed_work(&shadow->flush_work, drm_fbdev_shadow_delay(shadow));
+		}
+		mutex_unlock(&shadow->lock);
+	}
 	kref_put(&shadow->ref, drm_fbdev_shadow_free);
 }
 
@@ -744,6 +885,11 @@ static int drm_fbdev_shadow_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "pixels %lld\n", atomic64_read(&shadow->pixels));
 	seq_printf(m, "blits %lld\n", atomic64_read(&shadow->blits));
 	seq_printf(m, "pages %lu\n", shadow->npages);
+	seq_printf(m, "tracking %s\n", READ_ONCE(shadow->track.scan) ? "scan" : "write-protect");
+	seq_printf(m, "scans %lld\n", atomic64_read(&shadow->scans));
+	seq_printf(m, "scan_pages %lld\n", atomic64_read(&shadow->scan_pages));
+	seq_printf(m, "switches %lld\n", atomic64_read(&shadow->switches));
+	seq_printf(m, "refresh_hz %u\n", shadow->refresh_hz);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(drm_fbdev_shadow_stats);
@@ -769,6 +915,20 @@ static int drm_fbdev_shadow_helper_fb_dirty(struct drm_fb_helper *helper,
 static const struct drm_fb_helper_funcs drm_fbdev_shadow_helper_funcs = {
 	.fb_dirty = drm_fbdev_shadow_helper_fb_dirty,
 };
+
+/* The highest refresh rate of the displays the fbdev is shown on. */
+static unsigned int drm_fbdev_shadow_refresh(struct drm_fb_helper *fb_helper)
+{
+	struct drm_mode_set *modeset;
+	int hz = 0;
+
+	mutex_lock(&fb_helper->client.modeset_mutex);
+	drm_client_for_each_modeset(modeset, &fb_helper->client)
+		if (modeset->mode)
+			hz = max(hz, drm_mode_vrefresh(modeset->mode));
+	mutex_unlock(&fb_helper->client.modeset_mutex);
+	return hz > 0 ? hz : DRM_FBDEV_SHADOW_DEFAULT_HZ;
+}
 
 /* Each file has its own inode, hence its own address_space. */
 static int drm_fbdev_shadow_new_file(const char *name, struct file **file)
@@ -809,6 +969,8 @@ static int drm_fbdev_shadow_init(struct drm_fb_helper *fb_helper,
 	shadow->geo.bpp = drm_format_info_bpp(fb->format, 0);
 	shadow->geo.width = fb->width;
 	shadow->geo.height = fb->height;
+	shadow->refresh_hz = drm_fbdev_shadow_refresh(fb_helper);
+	shadow->period_ns = div_u64(NSEC_PER_SEC, shadow->refresh_hz);
 
 	if (mode == DRM_FBDEV_SHADOW_MODE_BLIT) {
 		shadow->vaddr = vzalloc(shadow->npages << PAGE_SHIFT);
@@ -822,7 +984,8 @@ static int drm_fbdev_shadow_init(struct drm_fb_helper *fb_helper,
 	if (mode != DRM_FBDEV_SHADOW_MODE_GEM) {
 		shadow->dirty = bitmap_zalloc(shadow->npages, GFP_KERNEL);
 		shadow->flushing = bitmap_zalloc(shadow->npages, GFP_KERNEL);
-		if (!shadow->dirty || !shadow->flushing)
+		shadow->closed = bitmap_zalloc(shadow->npages, GFP_KERNEL);
+		if (!shadow->dirty || !shadow->flushing || !shadow->closed)
 			goto err;
 		ret = drm_fbdev_shadow_new_file("[drm-fbdev-shadow]", &shadow->tracked);
 		if (ret)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * KUnit tests for drm_fbdev_shadow: the damage geometry (byte ranges and
- * dirty pages to clips) and the blit from a shadow buffer to the real one,
- * the path of I/O and DMA memory, which QEMU cannot show for DMA memory.
+ * dirty pages to clips), the blit from a shadow buffer to the real one,
+ * the path of I/O and DMA memory, which QEMU cannot show for DMA memory,
+ * and the choice between write-protect and scan tracking.
  */
 
 #include <kunit/test.h>
@@ -243,6 +244,89 @@ static void blit_nothing(struct kunit *test)
 	expect_copied(test, &b, 0, 0, 0, 0);
 }
 
+/* Feeds flushes with @dirty of 768 pages; returns the mode after them. */
+static bool track(struct drm_fbdev_shadow_tracking *t, unsigned long dirty, unsigned int flushes)
+{
+	while (flushes--)
+		drm_fbdev_shadow_tracking_update(t, dirty, 768);
+	return t->scan;
+}
+
+static void tracking_enters_scan_after_two_dense_flushes(struct kunit *test)
+{
+	struct drm_fbdev_shadow_tracking t = {};
+
+	KUNIT_EXPECT_FALSE(test, drm_fbdev_shadow_tracking_update(&t, 768, 768));
+	KUNIT_EXPECT_FALSE(test, t.scan);
+	KUNIT_EXPECT_TRUE(test, drm_fbdev_shadow_tracking_update(&t, 768, 768));
+	KUNIT_EXPECT_TRUE(test, t.scan);
+	/* a quarter is dense enough */
+	t = (struct drm_fbdev_shadow_tracking){};
+	KUNIT_EXPECT_TRUE(test, track(&t, 192, 2));
+	/* just under a quarter is not, however long it lasts */
+	t = (struct drm_fbdev_shadow_tracking){};
+	KUNIT_EXPECT_FALSE(test, track(&t, 191, 100));
+}
+
+static void tracking_dense_flushes_must_follow_each_other(struct kunit *test)
+{
+	struct drm_fbdev_shadow_tracking t = {};
+
+	/* dense, sparse, dense, sparse...: never two dense in a row */
+	for (int i = 0; i < 50; i++) {
+		drm_fbdev_shadow_tracking_update(&t, 768, 768);
+		drm_fbdev_shadow_tracking_update(&t, 10, 768);
+	}
+	KUNIT_EXPECT_FALSE(test, t.scan);
+}
+
+static void tracking_leaves_scan_after_four_sparse_flushes(struct kunit *test)
+{
+	struct drm_fbdev_shadow_tracking t = { .scan = true };
+
+	KUNIT_EXPECT_TRUE(test, track(&t, 0, 3));
+	KUNIT_EXPECT_TRUE(test, drm_fbdev_shadow_tracking_update(&t, 0, 768));
+	KUNIT_EXPECT_FALSE(test, t.scan);
+	/* under a sixteenth is sparse */
+	t = (struct drm_fbdev_shadow_tracking){ .scan = true };
+	KUNIT_EXPECT_FALSE(test, track(&t, 47, 4));
+	/* a sixteenth is not */
+	t = (struct drm_fbdev_shadow_tracking){ .scan = true };
+	KUNIT_EXPECT_TRUE(test, track(&t, 48, 100));
+}
+
+static void tracking_hysteresis(struct kunit *test)
+{
+	struct drm_fbdev_shadow_tracking t = {};
+
+	/* Between a sixteenth and a quarter the mode stays as it is. */
+	KUNIT_EXPECT_FALSE(test, track(&t, 100, 100));
+	KUNIT_EXPECT_TRUE(test, track(&t, 768, 2));
+	KUNIT_EXPECT_TRUE(test, track(&t, 100, 100));
+	/* a dense flush breaks a sparse streak */
+	track(&t, 0, 3);
+	track(&t, 768, 1);
+	KUNIT_EXPECT_TRUE(test, track(&t, 0, 3));
+	KUNIT_EXPECT_FALSE(test, track(&t, 0, 1));
+	/* and the streak starts again after a switch */
+	KUNIT_EXPECT_FALSE(test, track(&t, 768, 1));
+	KUNIT_EXPECT_TRUE(test, track(&t, 768, 1));
+	KUNIT_EXPECT_EQ(test, t.streak, 0);
+}
+
+static void tracking_tiny_buffer(struct kunit *test)
+{
+	struct drm_fbdev_shadow_tracking t = {};
+
+	/* One page: one dirty page is dense, none is sparse. */
+	drm_fbdev_shadow_tracking_update(&t, 1, 1);
+	KUNIT_EXPECT_TRUE(test, drm_fbdev_shadow_tracking_update(&t, 1, 1));
+	KUNIT_EXPECT_TRUE(test, t.scan);
+	for (int i = 0; i < 4; i++)
+		drm_fbdev_shadow_tracking_update(&t, 0, 1);
+	KUNIT_EXPECT_FALSE(test, t.scan);
+}
+
 static struct kunit_case drm_fbdev_shadow_tests[] = {
 	KUNIT_CASE(range_inside_one_line),
 	KUNIT_CASE(range_whole_line),
@@ -258,6 +342,11 @@ static struct kunit_case drm_fbdev_shadow_tests[] = {
 	KUNIT_CASE(blit_sub_byte_pixels),
 	KUNIT_CASE(blit_several_clips),
 	KUNIT_CASE(blit_nothing),
+	KUNIT_CASE(tracking_enters_scan_after_two_dense_flushes),
+	KUNIT_CASE(tracking_dense_flushes_must_follow_each_other),
+	KUNIT_CASE(tracking_leaves_scan_after_four_sparse_flushes),
+	KUNIT_CASE(tracking_hysteresis),
+	KUNIT_CASE(tracking_tiny_buffer),
 	{ }
 };
 
