@@ -62,10 +62,12 @@
  * damage clips for the framebuffer's &drm_framebuffer_funcs.dirty hook:
  * whole scanlines, with exact horizontal bounds where a run lies within one
  * scanline, and several clips per flush. Flushes follow the display's
- * refresh rate, at most one per refresh period. While most of the buffer is
- * rewritten between flushes, pages stay writable and each flush reads the
- * dirty bits of the page tables instead of taking a fault per page (scan
- * mode, see drm_fbdev_shadow_tracking_update()).
+ * refresh rate: the first within a frame of a write after idle, then one
+ * every third refresh period while writes keep coming, never two in one
+ * period. While most of the buffer is rewritten between flushes, pages
+ * stay writable and each flush reads the dirty bits of the page tables
+ * instead of taking a fault per page (scan mode, see
+ * drm_fbdev_shadow_tracking_update()).
  *
  * Every mapping of the framebuffer, from any open file or device node, is
  * moved onto one of two anonymous files owned by the helper, so one
@@ -97,6 +99,8 @@
 #define DRM_FBDEV_SHADOW_COALESCE_MS 4
 /* The refresh rate assumed when no CRTC has a mode. */
 #define DRM_FBDEV_SHADOW_DEFAULT_HZ 60
+/* While writes keep coming, a flush every this many refresh periods. */
+#define DRM_FBDEV_SHADOW_BUSY_PERIODS 3
 /* Hysteresis of the tracking modes, see drm_fbdev_shadow_tracking_update(). */
 #define DRM_FBDEV_SHADOW_SCAN_ENTER 2
 #define DRM_FBDEV_SHADOW_SCAN_LEAVE 4
@@ -408,10 +412,9 @@ static int drm_fbdev_shadow_present(struct drm_fbdev_shadow *shadow,
  * Write-protect mode switches to scan mode after two flushes in a row that
  * each found at least a quarter of the pages written. Scan mode switches
  * back after four flushes in a row that each found less than a sixteenth,
- * so it ends about four refresh periods after writes stop; then nothing
- * runs until the next write fault. Between the two thresholds the mode
- * stays as it is, so a workload near one of them does not flip the mode at
- * every flush.
+ * so it ends four flushes after writes stop; then nothing runs until the
+ * next write fault. Between the two thresholds the mode stays as it is, so
+ * a workload near one of them does not flip the mode at every flush.
  *
  * Returns:
  * True if the mode changed.
@@ -458,20 +461,31 @@ static void drm_fbdev_shadow_scan(struct drm_fbdev_shadow *shadow)
 }
 
 /*
- * When the next flush may run: at least COALESCE_MS after the write that
- * asks for it, so writes that come together are flushed together, and not
- * before a refresh period has passed since the last flush. The delay is
- * rounded up to whole jiffies, plus one for the jiffy already under way.
+ * When the next flush may run. After idle: COALESCE_MS after the write that
+ * asks for it, so a small change reaches the display within a frame and
+ * writes that come together are flushed together, but not before a refresh
+ * period has passed since the last flush. While writes keep coming (the
+ * last flush is less than BUSY_PERIODS + 1 periods old): BUSY_PERIODS
+ * periods after the last flush. Each flush costs the driver an update and,
+ * in write-protect mode, the writer a fault per page it writes again; at
+ * 60 Hz that is 20 flushes a second, fb_defio's rate, and about the
+ * display rate of most fbdev programs. The delay is rounded up to whole
+ * jiffies, plus one for the jiffy already under way.
  */
 static unsigned long drm_fbdev_shadow_delay(struct drm_fbdev_shadow *shadow)
 {
 	unsigned long delay = msecs_to_jiffies(DRM_FBDEV_SHADOW_COALESCE_MS);
+	ktime_t now = ktime_get(), next;
 	s64 left;
 
 	if (!shadow->last_flush)
 		return delay;
-	left = ktime_to_ns(ktime_sub(ktime_add_ns(shadow->last_flush, shadow->period_ns),
-				     ktime_get()));
+	next = ktime_add_ns(shadow->last_flush, shadow->period_ns);
+	if (ktime_before(now, ktime_add_ns(shadow->last_flush, shadow->period_ns *
+					   (DRM_FBDEV_SHADOW_BUSY_PERIODS + 1))))
+		next = ktime_add_ns(shadow->last_flush,
+				    shadow->period_ns * DRM_FBDEV_SHADOW_BUSY_PERIODS);
+	left = ktime_to_ns(ktime_sub(next, now));
 	if (left > 0)
 		delay = max_t(unsigned long, delay,
 			      DIV_ROUND_UP_ULL(left, NSEC_PER_SEC / HZ) + 1);
@@ -542,7 +556,7 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	bitmap_zero(shadow->closed, shadow->npages);
 	first = find_first_bit(shadow->dirty, shadow->npages);
 	shadow->last_flush = now;
-	/* Scan mode keeps looking, once per refresh period, until it ends. */
+	/* Scan mode keeps looking, at the busy pace, until it ends. */
 	if (shadow->track.scan)
 		schedule_delayed_work(&shadow->flush_work, drm_fbdev_shadow_delay(shadow));
 	if (first >= shadow->npages) {
