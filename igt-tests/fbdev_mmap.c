@@ -139,7 +139,8 @@ static void expect_tracked(volatile uint8_t *p)
 
 		*p = *p + 1;
 		igt_assert_f(counter("write_faults") == wf + 1,
-			     "write at %p did not fault (round %d)\n", (void *)p, round);
+			     "write at %p: %lld write faults, not 1 (round %d)\n", (void *)p,
+			     (long long)(counter("write_faults") - wf), round);
 		wait_flush(fl);
 	}
 }

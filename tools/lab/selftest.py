@@ -216,6 +216,14 @@ class KernelLog(unittest.TestCase):
     def test_expected_cache_failure_while_injecting(self):
         self.assertEqual(guest.splats(self.inject(self.CACHE_FAILURE)), [])
 
+    def test_expected_vmalloc_failure_while_injecting(self):
+        log = ("[  1.0] fbdev_faultinje: vmalloc error: size 8000, vm_struct allocation failed, "
+               "mode:0xdc0(GFP_KERNEL|__GFP_ZERO), nodemask=(null)\n"
+               "[  1.0] CPU: 0 UID: 0 PID: 428 Comm: fbdev_faultinje Not tainted 6.12.117\n"
+               "[  1.0] Call Trace:\n[  1.0]  <TASK>\n[  1.0]  warn_alloc+0x175/0x29c\n")
+        self.assertEqual(guest.splats(self.inject(log)), [])
+        self.assertEqual(len(guest.splats(log)), 1)
+
     def test_cache_failure_without_injection_is_a_splat(self):
         self.assertEqual(len(guest.splats(self.CACHE_FAILURE)), 1)
         after = self.inject("") + self.CACHE_FAILURE
