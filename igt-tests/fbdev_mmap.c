@@ -138,9 +138,12 @@ static void expect_tracked(volatile uint8_t *p)
 		fl = counter("flushes");
 
 		*p = *p + 1;
-		igt_assert_f(counter("write_faults") == wf + 1,
-			     "write at %p: %lld write faults, not 1 (round %d)\n", (void *)p,
-			     (long long)(counter("write_faults") - wf), round);
+		/*
+		 * At least one: a flush that re-protects the page before the
+		 * faulting instruction is retried makes it fault once more.
+		 */
+		igt_assert_f(counter("write_faults") > wf,
+			     "write at %p did not fault (round %d)\n", (void *)p, round);
 		wait_flush(fl);
 	}
 }
@@ -366,7 +369,7 @@ igt_main
 			igt_assert_eq(waitpid(pid, &status, 0), pid);
 			igt_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 			igt_assert_eq(p[20 * page], 0x5a);
-			igt_assert_eq_u64(counter("write_faults"), wf + 1);
+			igt_assert(counter("write_faults") > wf);
 			munmap(p, fb_size);
 		}
 
