@@ -49,38 +49,41 @@ static bool find_counters(void)
 	return found;
 }
 
-static uint64_t counter(const char *name)
+/*
+ * The value of the counters' line @name ("name value" lines; some values,
+ * such as "mode" and "tracking", are words) into @value.
+ */
+static void counter_word(const char *name, char value[64])
 {
 	char line[128], key[64];
-	unsigned long long v;
 	FILE *f = fopen(counters, "r");
 
 	igt_assert_f(f, "cannot open %s\n", counters);
-	/* "name value" lines; the "mode" line has a word for a value */
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %llu", key, &v) == 2 && !strcmp(key, name)) {
+		if (sscanf(line, "%63s %63s", key, value) == 2 && !strcmp(key, name)) {
 			fclose(f);
-			return v;
+			return;
 		}
 	}
 	fclose(f);
 	igt_assert_f(0, "no counter %s in %s\n", name, counters);
-	return 0;
+}
+
+static uint64_t counter(const char *name)
+{
+	char value[64];
+
+	counter_word(name, value);
+	return strtoull(value, NULL, 10);
 }
 
 /* Whether the counters' line @name has the word @word for a value. */
 static bool counter_is(const char *name, const char *word)
 {
-	char line[128], key[64], value[64];
-	bool found = false;
-	FILE *f = fopen(counters, "r");
+	char value[64];
 
-	igt_assert_f(f, "cannot open %s\n", counters);
-	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "%63s %63s", key, value) == 2 && !strcmp(key, name) &&
-			!strcmp(value, word);
-	fclose(f);
-	return found;
+	counter_word(name, value);
+	return !strcmp(value, word);
 }
 
 static void *race_write(void *p)
@@ -94,6 +97,15 @@ static void sleep_ms(int ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+/* Rewrite the whole mapping at every frame, 60 frames a second. */
+static void full_frames(uint8_t *p, int frames)
+{
+	for (int frame = 0; frame < frames; frame++) {
+		memset(p, frame, fb_size);
+		sleep_ms(16);
+	}
 }
 
 /* Wait until the flush worker has run since @flushes was read. */
@@ -480,25 +492,18 @@ igt_main
 		igt_subtest("adaptive-tracking") {
 			uint8_t *p = map(fd, fb_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
 			uint64_t sw, wf, scans, found, fl, pages = counter("pages");
-			int frame, i;
+			int i;
 
 			igt_assert(p != MAP_FAILED);
 			igt_assert(counter_is("tracking", "write-protect"));
 			sw = counter("switches");
-			/* 60 frames a second, every page rewritten at every frame */
-			for (frame = 0; frame < 30; frame++) {
-				memset(p, frame, fb_size);
-				sleep_ms(16);
-			}
+			full_frames(p, 30);
 			igt_assert_f(counter_is("tracking", "scan"),
 				     "still write-protecting after 30 full frames\n");
 			igt_assert_eq_u64(counter("switches"), sw + 1);
 			wf = counter("write_faults");
 			scans = counter("scans");
-			for (frame = 0; frame < 30; frame++) {
-				memset(p, frame, fb_size);
-				sleep_ms(16);
-			}
+			full_frames(p, 30);
 			igt_info("30 scanned frames: %llu write faults, %llu scans (%llu pages)\n",
 				 (unsigned long long)(counter("write_faults") - wf),
 				 (unsigned long long)(counter("scans") - scans),
@@ -539,10 +544,8 @@ igt_main
 			int frame;
 
 			igt_assert(p != MAP_FAILED);
-			for (frame = 0; frame < 30 && !counter_is("tracking", "scan"); frame++) {
-				memset(p, frame, fb_size);
-				sleep_ms(16);
-			}
+			for (frame = 0; frame < 30 && !counter_is("tracking", "scan"); frame++)
+				full_frames(p, 1);
 			igt_assert(counter_is("tracking", "scan"));
 			/* a second mapping, written once after a scan cleaned it */
 			q = map(fd, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, 0);

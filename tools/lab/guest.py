@@ -313,28 +313,33 @@ KNOWN_LEAKS = (
 )
 
 
-def kmemleak_blocks(output):
-    """Each leak KMEMLEAK_SCRIPT reported in output (its text, first line
-    "unreferenced object ..."), or None without a report."""
+def kmemleak_report(output):
+    """The report KMEMLEAK_SCRIPT left in output, as (leaks, known): the
+    first lines ("unreferenced object ...") of the leaks that are not
+    KNOWN_LEAKS, and (first line, reason) of those that are. None without
+    a report."""
     m = re.search(r"^=== kmemleak\n(.*?)^=== kmemleak end", output or "", re.M | re.S)
     if not m:
         return None
-    return [b for b in re.split(r"^(?=unreferenced object )", m.group(1), flags=re.M)
-            if b.startswith("unreferenced object ")]
-
-
-def known_leak(block):
-    """The reason a leak is a known one outside the series, or None."""
-    return next((why for frames, why in KNOWN_LEAKS if all(f in block for f in frames)), None)
+    leaks, known = [], []
+    for block in re.split(r"^(?=unreferenced object )", m.group(1), flags=re.M):
+        if not block.startswith("unreferenced object "):
+            continue
+        why = next((why for frames, why in KNOWN_LEAKS if all(f in block for f in frames)),
+                   None)
+        first = block.splitlines()[0]
+        if why:
+            known.append((first, why))
+        else:
+            leaks.append(first)
+    return leaks, known
 
 
 def kmemleak_leaks(output):
-    """The first lines of the leaks KMEMLEAK_SCRIPT reported in output that
-    are not KNOWN_LEAKS, or None without a report."""
-    blocks = kmemleak_blocks(output)
-    if blocks is None:
-        return None
-    return [b.splitlines()[0] for b in blocks if not known_leak(b)]
+    """The first lines of the leaks in output's kmemleak report that are not
+    KNOWN_LEAKS, or None without a report."""
+    report = kmemleak_report(output)
+    return report[0] if report else None
 
 
 # fbdev_faultinject writes these around the requests whose allocations it

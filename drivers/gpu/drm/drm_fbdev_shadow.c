@@ -461,42 +461,53 @@ static void drm_fbdev_shadow_scan(struct drm_fbdev_shadow *shadow)
 }
 
 /*
- * When the next flush may run. After idle: COALESCE_MS after the write that
- * asks for it, so a small change reaches the display within a frame and
- * writes that come together are flushed together, but not before a refresh
- * period has passed since the last flush. While writes keep coming (the
- * last flush is less than BUSY_PERIODS + 1 periods old): BUSY_PERIODS
- * periods after the last flush. Each flush costs the driver an update and,
- * in write-protect mode, the writer a fault per page it writes again; at
- * 60 Hz that is 20 flushes a second, fb_defio's rate, and about the
- * display rate of most fbdev programs. The delay is rounded up to whole
- * jiffies, plus one for the jiffy already under way.
+ * Schedule the flush worker unless it is already pending, under
+ * shadow->lock. After idle it runs COALESCE_MS after the write that asks
+ * for it, so a small change reaches the display within a frame and writes
+ * that come together are flushed together, but not before a refresh period
+ * has passed since the last flush. While writes keep coming (the last flush
+ * is less than BUSY_PERIODS + 1 periods old) it runs BUSY_PERIODS periods
+ * after the last flush. Each flush costs the driver an update and, in
+ * write-protect mode, the writer a fault per page it writes again; at 60 Hz
+ * that is 20 flushes a second, fb_defio's rate, and about the display rate
+ * of most fbdev programs. The delay is rounded up to whole jiffies, plus
+ * one for the jiffy already under way.
  */
-static unsigned long drm_fbdev_shadow_delay(struct drm_fbdev_shadow *shadow)
+static void drm_fbdev_shadow_kick(struct drm_fbdev_shadow *shadow)
 {
 	unsigned long delay = msecs_to_jiffies(DRM_FBDEV_SHADOW_COALESCE_MS);
-	ktime_t now = ktime_get(), next;
-	s64 left;
+	s64 period = shadow->period_ns, since, left;
 
-	if (!shadow->last_flush)
-		return delay;
-	next = ktime_add_ns(shadow->last_flush, shadow->period_ns);
-	if (ktime_before(now, ktime_add_ns(shadow->last_flush, shadow->period_ns *
-					   (DRM_FBDEV_SHADOW_BUSY_PERIODS + 1))))
-		next = ktime_add_ns(shadow->last_flush,
-				    shadow->period_ns * DRM_FBDEV_SHADOW_BUSY_PERIODS);
-	left = ktime_to_ns(ktime_sub(next, now));
-	if (left > 0)
-		delay = max_t(unsigned long, delay,
-			      DIV_ROUND_UP_ULL(left, NSEC_PER_SEC / HZ) + 1);
-	return delay;
+	if (delayed_work_pending(&shadow->flush_work))
+		return;
+	if (shadow->last_flush) {
+		since = ktime_to_ns(ktime_sub(ktime_get(), shadow->last_flush));
+		left = period - since;
+		if (since < period * (DRM_FBDEV_SHADOW_BUSY_PERIODS + 1))
+			left = period * DRM_FBDEV_SHADOW_BUSY_PERIODS - since;
+		if (left > 0)
+			delay = max_t(unsigned long, delay,
+				      DIV_ROUND_UP_ULL(left, NSEC_PER_SEC / HZ) + 1);
+	}
+	schedule_delayed_work(&shadow->flush_work, delay);
+}
+
+/* Write-protect the recorded pages again, in write-protect mode. */
+static void drm_fbdev_shadow_protect(struct drm_fbdev_shadow *shadow)
+{
+	unsigned long first = find_first_bit(shadow->dirty, shadow->npages);
+	unsigned long last;
+
+	if (!DRM_FBDEV_SHADOW_CAN_TRACK || first >= shadow->npages)
+		return;
+	last = find_last_bit(shadow->dirty, shadow->npages);
+	wp_shared_mapping_range(shadow->tracked->f_mapping, first, last - first + 1);
 }
 
 static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 {
 	struct drm_fbdev_shadow *shadow = container_of(to_delayed_work(work),
 						       struct drm_fbdev_shadow, flush_work);
-	struct address_space *mapping = shadow->tracked->f_mapping;
 	struct drm_clip_rect clips[DRM_FBDEV_SHADOW_MAX_CLIPS];
 	unsigned long first, last, pages, pixels = 0;
 	ktime_t now = ktime_get();
@@ -508,10 +519,13 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 		mutex_unlock(&shadow->lock);
 		return;
 	}
-	/* At most one flush per refresh period. */
+	/*
+	 * At most one flush per refresh period: a write can schedule the
+	 * worker while it runs, before it takes the lock and moves last_flush.
+	 */
 	if (shadow->last_flush &&
 	    ktime_before(now, ktime_add_ns(shadow->last_flush, shadow->period_ns))) {
-		schedule_delayed_work(&shadow->flush_work, drm_fbdev_shadow_delay(shadow));
+		drm_fbdev_shadow_kick(shadow);
 		mutex_unlock(&shadow->lock);
 		return;
 	}
@@ -540,25 +554,23 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	 * skips, so a read-only or private mapping in this tree would leave
 	 * the writable mappings after it unprotected.
 	 */
-	first = find_first_bit(shadow->dirty, shadow->npages);
 	if (scanned && !shadow->track.scan) {
 		if (DRM_FBDEV_SHADOW_CAN_TRACK)
-			wp_shared_mapping_range(mapping, 0, shadow->npages);
+			wp_shared_mapping_range(shadow->tracked->f_mapping, 0, shadow->npages);
 		drm_fbdev_shadow_scan(shadow);
-		first = find_first_bit(shadow->dirty, shadow->npages);
-	} else if (!scanned && shadow->track.scan) {
-		drm_fbdev_shadow_scan(shadow);
-	} else if (!scanned && first < shadow->npages && DRM_FBDEV_SHADOW_CAN_TRACK) {
-		last = find_last_bit(shadow->dirty, shadow->npages);
-		wp_shared_mapping_range(mapping, first, last - first + 1);
+	} else if (shadow->track.scan) {
+		if (!scanned)
+			drm_fbdev_shadow_scan(shadow);
+	} else {
+		drm_fbdev_shadow_protect(shadow);
 	}
 	bitmap_or(shadow->dirty, shadow->dirty, shadow->closed, shadow->npages);
 	bitmap_zero(shadow->closed, shadow->npages);
-	first = find_first_bit(shadow->dirty, shadow->npages);
 	shadow->last_flush = now;
 	/* Scan mode keeps looking, at the busy pace, until it ends. */
 	if (shadow->track.scan)
-		schedule_delayed_work(&shadow->flush_work, drm_fbdev_shadow_delay(shadow));
+		drm_fbdev_shadow_kick(shadow);
+	first = find_first_bit(shadow->dirty, shadow->npages);
 	if (first >= shadow->npages) {
 		mutex_unlock(&shadow->lock);
 		return;
@@ -625,7 +637,7 @@ static vm_fault_t drm_fbdev_shadow_mkwrite(struct vm_fault *vmf)
 	__set_bit(vmf->pgoff, shadow->dirty);
 	atomic64_inc(&shadow->write_faults);
 	trace_drm_fbdev_shadow_write_fault(shadow->minor, vmf->pgoff);
-	schedule_delayed_work(&shadow->flush_work, drm_fbdev_shadow_delay(shadow));
+	drm_fbdev_shadow_kick(shadow);
 out:
 	mutex_unlock(&shadow->lock);
 	/*
@@ -695,7 +707,7 @@ static void drm_fbdev_shadow_vm_close(struct vm_area_struct *vma)
 		mutex_lock(&shadow->lock);
 		if (!shadow->dead) {
 			bitmap_set(shadow->closed, first, min(pages, shadow->npages - first));
-			schedule_delayed_work(&shadow->flush_work, drm_fbdev_shadow_delay(shadow));
+			drm_fbdev_shadow_kick(shadow);
 		}
 		mutex_unlock(&shadow->lock);
 	}
