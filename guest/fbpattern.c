@@ -16,6 +16,12 @@
  * Pattern "pixel-after-idle" clears the screen, waits until the clearing
  * has been flushed, then writes one pixel: stock 6.12 never reports that
  * write when a page is exactly one scanline.
+ *
+ * Pattern "pan-aba" draws a mark, then, between two flushes, writes a
+ * square, pans the display to where it is (a commit that shows the whole
+ * buffer, square included) and writes the square back to black without a
+ * new fault. A helper that compared the page with a copy taken before the
+ * pan would find nothing changed and leave the square on the screen.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +37,7 @@ struct canvas {
 	unsigned int w, h;
 	unsigned int nops;
 	int idle_first;		/* let the clear be flushed before drawing */
+	int pan_aba;		/* then the square, the pan and the square undone */
 	struct { unsigned int x, y, w, h; uint32_t rgb; } ops[16];
 };
 
@@ -71,7 +78,28 @@ static void pattern(struct canvas *c, const char *name)
 	} else if (!strcmp(name, "pixel-after-idle")) {
 		c->idle_first = 1;
 		draw(c, w / 2 + 3, h / 2 + 5, 1, 1, 0xffffff);
+	} else if (!strcmp(name, "pan-aba")) {
+		c->idle_first = 1;
+		c->pan_aba = 1;
+		draw(c, w / 4, h / 4, 4, 4, 0xffffff);
 	}
+}
+
+/*
+ * After the mark's flush (the next one comes at least a refresh period
+ * later), the square, the pan, and the square cleared through the same,
+ * now writable, mapping.
+ */
+static void pan_aba(struct canvas *c)
+{
+	struct lab_fb *fb = &c->fb;
+	unsigned int x = c->w / 2, y = c->h / 2;
+
+	usleep(20 * 1000);
+	lab_fb_fill(fb, x, y, 8, 8, lab_fb_pixel(fb, 0xff00ff));
+	if (ioctl(fb->fd, FBIOPAN_DISPLAY, &fb->var))
+		perror("fbpattern: FBIOPAN_DISPLAY");
+	lab_fb_fill(fb, x, y, 8, 8, lab_fb_pixel(fb, 0));
 }
 
 /* One rectangle, through the chosen path. */
@@ -109,6 +137,8 @@ static int run(struct canvas *c, const char *name, int negative)
 	int ret;
 
 	c->nops = 0;
+	c->idle_first = 0;
+	c->pan_aba = 0;
 	pattern(c, name);
 	if (!c->nops) {
 		fprintf(stderr, "fbpattern: unknown pattern '%s'\n", name);
@@ -127,6 +157,8 @@ static int run(struct canvas *c, const char *name, int negative)
 		      c->ops[i].rgb);
 	}
 	fclose(spec);
+	if (c->pan_aba)
+		pan_aba(c);
 
 	/* A negative check need not wait long for what will never come. */
 	snprintf(req, sizeof(req), "EXPECT %s %d", name, negative ? 1500 : 8000);
@@ -164,7 +196,7 @@ int main(int argc, char **argv)
 	}
 	if (argc < 2) {
 		fprintf(stderr, "usage: fbpattern [--negative] [--via mmap|write|fork] PATTERN...\n"
-				"patterns: corners last-pixel line rects pixel-after-idle\n");
+				"patterns: corners last-pixel line rects pixel-after-idle pan-aba\n");
 		return 2;
 	}
 	lab_fb_open(&c.fb, NULL);

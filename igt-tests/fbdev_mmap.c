@@ -33,6 +33,7 @@ static int fd = -1;
 static int tty = -1;
 static size_t fb_size;
 static long page;
+static unsigned int pitch, cpp, xres;	/* bytes a line, bytes a pixel, pixels a line */
 static char counters[256];
 
 static bool find_counters(void)
@@ -134,6 +135,16 @@ static void settle(void)
 			return;
 	}
 	igt_assert_f(0, "flushes did not stop\n");
+}
+
+/* Wait until the next flush starts, at most 2 s. */
+static void await_flush(void)
+{
+	uint64_t fl = counter("flushes");
+
+	for (int i = 0; i < 2000 && counter("flushes") == fl; i++)
+		sleep_ms(1);
+	igt_assert_f(counter("flushes") != fl, "no flush within 2 s\n");
 }
 
 /*
@@ -242,6 +253,9 @@ igt_main
 		igt_assert_eq(ioctl(fd, FBIOGET_FSCREENINFO, &fix), 0);
 		fb_size = fix.smem_len;
 		page = sysconf(_SC_PAGESIZE);
+		pitch = fix.line_length;
+		cpp = var.bits_per_pixel / 8;
+		xres = var.xres;
 		tty = open("/dev/tty0", O_RDWR);
 		if (tty >= 0)
 			ioctl(tty, KDSETMODE, KD_GRAPHICS);
@@ -560,6 +574,68 @@ igt_main
 			wait_flush(fl);
 			igt_assert_f(counter("dirty_pages") > dp,
 				     "the write before munmap() was not flushed\n");
+			munmap(p, fb_size);
+		}
+
+		igt_describe("A write within a page is reported as the pixels of the words "
+			     "it changed, a write of what was there is not reported, and a "
+			     "page written around a pan is reported whole.");
+		igt_subtest("sub-page-damage") {
+			uint8_t *p = map(fd, fb_size, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+			volatile uint8_t *v = p + 10 * pitch + 100 * cpp;	/* (100, 10) */
+			struct fb_var_screeninfo var;
+			uint64_t px, dp, fl;
+
+			igt_assert(p != MAP_FAILED);
+			igt_require_f(cpp, "less than a byte a pixel\n");
+			/* The page's first flush reports it whole and copies it. */
+			settle();
+			fl = counter("flushes");
+			*v ^= 0xff;
+			wait_flush(fl);
+
+			settle();
+			px = counter("pixels");
+			dp = counter("diff_pages");
+			fl = counter("flushes");
+			*v ^= 0x0f;
+			wait_flush(fl);
+			igt_info("one byte changed at %u bpp: %llu pixels reported\n", 8 * cpp,
+				 (unsigned long long)(counter("pixels") - px));
+			igt_assert(counter("diff_pages") > dp);
+			/* the pixels a word overlaps, partial ones at both ends included */
+			igt_assert_f(counter("pixels") > px &&
+				     counter("pixels") - px <= (sizeof(long) - 1) / cpp + 2,
+				     "%llu pixels for one changed byte\n",
+				     (unsigned long long)(counter("pixels") - px));
+
+			settle();
+			px = counter("pixels");
+			fl = counter("flushes");
+			*v = *v;
+			wait_flush(fl);
+			igt_assert_eq_u64(counter("pixels"), px);
+
+			/*
+			 * Right after a flush (the next is a refresh period or
+			 * more away): write, pan, which shows the whole buffer,
+			 * and write back what the page's copy holds.
+			 */
+			settle();
+			p[0] ^= 0xff;
+			await_flush();
+			sleep_ms(2);	/* the flush counts its pixels after itself */
+			px = counter("pixels");
+			fl = counter("flushes");
+			*v ^= 0xff;
+			igt_assert_eq(ioctl(fd, FBIOGET_VSCREENINFO, &var), 0);
+			igt_assert_eq(ioctl(fd, FBIOPAN_DISPLAY, &var), 0);
+			*v ^= 0xff;
+			wait_flush(fl);
+			igt_info("written around a pan: %llu pixels reported\n",
+				 (unsigned long long)(counter("pixels") - px));
+			igt_assert_f(counter("pixels") - px >= xres,
+				     "a page written around a pan was not reported whole\n");
 			munmap(p, fb_size);
 		}
 

@@ -83,6 +83,10 @@ unsigned int drm_fbdev_shadow_pages_to_clips(const struct drm_fbdev_shadow_geome
 					     unsigned long npages,
 					     struct drm_clip_rect *clips,
 					     unsigned int max_clips);
+unsigned int drm_fbdev_shadow_diff_to_clips(const struct drm_fbdev_shadow_geometry *geo,
+					    const void *buf, void *copy, unsigned long *valid,
+					    const unsigned long *pages, unsigned long npages,
+					    struct drm_clip_rect *clips, unsigned int max_clips);
 bool drm_fbdev_shadow_range_to_clip(const struct drm_fbdev_shadow_geometry *geo,
 				    unsigned long off, unsigned long len,
 				    struct drm_clip_rect *clip);

@@ -62,7 +62,7 @@ class Result:
         self.dmesg = dmesg            # the guest's kernel log at the end
         self.console = console        # everything on the serial console
         self.rundir = rundir
-        self.timed_out = timed_out
+        self.timed_out = timed_out    # False, or "command" / "power-off" where it hung
         self.checks = checks          # [(name, passed, detail)] from EXPECT requests
 
 
@@ -246,7 +246,7 @@ class Guest:
             ctl = threading.Thread(target=self._serve_control,
                                    args=(os.path.join(self.sockdir, "ctl"),), daemon=True)
             ctl.start()
-            timed_out = not self._wait_and_echo()
+            timed_out = self._wait_and_echo()
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()  # only the QEMU this object started
@@ -264,14 +264,19 @@ class Guest:
                       self.rundir, timed_out, list(self.checks))
 
     def _wait_and_echo(self):
-        """Wait for QEMU to exit, echoing console lines; False on timeout."""
+        """Wait for QEMU to exit, echoing console lines. False when it did;
+        on a timeout, "command", or "power-off" if the guest was done.
+        Once the guest's init has said it is done, a guest that does not
+        power off within POWEROFF_GRACE seconds (after an oops, say) is
+        stopped: its results are all written by then."""
         con = os.path.join(self.rundir, "console.log")
         deadline = time.monotonic() + self.timeout
         pos = 0
         pending = b""
+        done = False
         while True:
             exited = self.proc.poll() is not None
-            if self.echo and os.path.exists(con):
+            if os.path.exists(con):
                 with open(con, "rb") as f:
                     f.seek(pos)
                     data = f.read()
@@ -279,12 +284,22 @@ class Guest:
                 pending += data
                 *lines, pending = pending.split(b"\n")
                 for line in lines:
-                    self.echo(line.decode(errors="replace").rstrip("\r"))
+                    text = line.decode(errors="replace").rstrip("\r")
+                    if self.echo:
+                        self.echo(text)
+                    if not done and text.startswith(GUEST_DONE):
+                        done = True
+                        deadline = min(deadline, time.monotonic() + POWEROFF_GRACE)
             if exited:
-                return True
-            if time.monotonic() > deadline:
                 return False
+            if time.monotonic() > deadline:
+                return "power-off" if done else "command"
             time.sleep(0.1)
+
+
+# guest/init's last line, and how long a guest may take to power off after it
+GUEST_DONE = "lab: guest done"
+POWEROFF_GRACE = 60
 
 
 # Leaks are not among them: kmemleak only scans when KMEMLEAK_SCRIPT asks,

@@ -69,6 +69,17 @@
  * instead of taking a fault per page (scan mode, see
  * drm_fbdev_shadow_tracking_update()).
  *
+ * A dirty page says little about what changed in it: at a 4096-byte pitch
+ * it is a whole scanline. In write-protect mode the helper keeps a copy of
+ * what the display was last given and compares each dirty page with it,
+ * so the clips cover the written pixels only (see
+ * drm_fbdev_shadow_diff_to_clips()). Pages written while the display may
+ * have been reading the buffer (a flush being presented, a pan, a modeset,
+ * fbcon's own damage), and pages the kernel wrote (fbcon, write()), are
+ * reported whole at their next flush, as the display may hold something
+ * the copy does not. Scan mode, where most of the buffer changes anyway,
+ * reports pages whole.
+ *
  * Every mapping of the framebuffer, from any open file or device node, is
  * moved onto one of two anonymous files owned by the helper, so one
  * address_space holds all mappings that can be written (and is the one the
@@ -141,6 +152,17 @@ struct drm_fbdev_shadow {
 	unsigned long *closed;		/* covered by writable mappings that closed */
 	bool dead;
 	struct drm_fbdev_shadow_tracking track;
+	/*
+	 * Sub-page damage in write-protect mode, see
+	 * drm_fbdev_shadow_presented(). @copy and @copy_valid belong to the
+	 * flush worker, @untrusted is under @lock, @stale takes atomic bit
+	 * operations. @copy is NULL if there is none.
+	 */
+	unsigned long *copy;		/* the buffer as the display last got it */
+	unsigned long *copy_valid;	/* pages whose @copy is what the display has */
+	unsigned long *untrusted;	/* written while the display read the buffer */
+	unsigned long *stale;		/* written by the kernel */
+	atomic_t outside;		/* odd while presenting outside the worker */
 	struct delayed_work flush_work;
 	ktime_t last_flush;		/* start of the last flush, 0 before the first */
 	u64 period_ns;			/* refresh period of the fastest display */
@@ -156,6 +178,7 @@ struct drm_fbdev_shadow {
 	atomic64_t scans;		/* flushes that read the dirty bits */
 	atomic64_t scan_pages;		/* dirty PTEs the scans found */
 	atomic64_t switches;		/* changes of the tracking mode */
+	atomic64_t diff_pages;		/* dirty pages compared with @copy */
 	struct dentry *debugfs;
 	/* test hook: sleep at the end of the write-fault path (debugfs) */
 	u32 mkwrite_delay_us;
@@ -177,6 +200,10 @@ static void drm_fbdev_shadow_free(struct kref *ref)
 	bitmap_free(shadow->dirty);
 	bitmap_free(shadow->flushing);
 	bitmap_free(shadow->closed);
+	vfree(shadow->copy);
+	bitmap_free(shadow->copy_valid);
+	bitmap_free(shadow->untrusted);
+	bitmap_free(shadow->stale);
 	if (shadow->mode == DRM_FBDEV_SHADOW_MODE_BLIT)
 		vfree(shadow->vaddr);
 	mutex_destroy(&shadow->lock);
@@ -313,6 +340,142 @@ unsigned int drm_fbdev_shadow_pages_to_clips(const struct drm_fbdev_shadow_geome
 	return n;
 }
 EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_pages_to_clips);
+
+/*
+ * Clips of consecutive scanlines, collected in order: a clip that touches
+ * or overlaps the pending one vertically is merged into it, any other
+ * makes the pending one final.
+ */
+struct drm_fbdev_shadow_rows {
+	struct drm_clip_rect *clips;
+	unsigned int n, max;
+	struct drm_clip_rect pending;
+	bool has_pending;
+};
+
+static void drm_fbdev_shadow_rows_add(struct drm_fbdev_shadow_rows *rows,
+				      const struct drm_clip_rect *c)
+{
+	if (rows->has_pending && c->y1 <= rows->pending.y2) {
+		drm_fbdev_shadow_merge(&rows->pending, c);
+		return;
+	}
+	if (rows->has_pending)
+		drm_fbdev_shadow_add_clip(rows->clips, &rows->n, rows->max, &rows->pending);
+	rows->pending = *c;
+	rows->has_pending = true;
+}
+
+/* The span [@lo, @hi) of bytes of one scanline changed. */
+static void drm_fbdev_shadow_rows_span(struct drm_fbdev_shadow_rows *rows,
+				       const struct drm_fbdev_shadow_geometry *geo,
+				       unsigned long lo, unsigned long hi)
+{
+	struct drm_clip_rect c;
+
+	if (drm_fbdev_shadow_range_to_clip(geo, lo, hi - lo, &c))
+		drm_fbdev_shadow_rows_add(rows, &c);
+}
+
+/*
+ * Compare one page with its copy, a word at a time, taking each word that
+ * differs into the copy as it was read, and report the span of each
+ * scanline from the first to the last byte of the words that differ.
+ */
+static void drm_fbdev_shadow_diff_page(struct drm_fbdev_shadow_rows *rows,
+				       const struct drm_fbdev_shadow_geometry *geo,
+				       const unsigned long *buf, unsigned long *copy,
+				       unsigned long page)
+{
+	const unsigned long words = PAGE_SIZE / sizeof(long);
+	unsigned long i = page * words, end = i + words;
+	unsigned long line = ULONG_MAX, lo = 0, hi = 0;
+	unsigned long off, last, y;
+
+	for (; i < end; i++) {
+		unsigned long v = READ_ONCE(buf[i]);
+
+		if (v == copy[i])
+			continue;
+		copy[i] = v;
+		off = i * sizeof(long);
+		last = off + sizeof(long) - 1;
+		/* a word ends in the next scanline if the pitch is not a multiple of it */
+		for (y = off / geo->pitch; y <= last / geo->pitch; y++) {
+			unsigned long from = max(off, y * geo->pitch);
+			unsigned long to = min(last + 1, (y + 1) * geo->pitch);
+
+			if (y != line) {
+				if (line != ULONG_MAX)
+					drm_fbdev_shadow_rows_span(rows, geo, lo, hi);
+				line = y;
+				lo = from;
+			}
+			hi = to;
+		}
+	}
+	if (line != ULONG_MAX)
+		drm_fbdev_shadow_rows_span(rows, geo, lo, hi);
+}
+
+/**
+ * drm_fbdev_shadow_diff_to_clips - convert the written bytes of dirty pages into clips
+ * @geo: geometry of the framebuffer
+ * @buf: the framebuffer memory, @npages pages
+ * @copy: a copy of @buf as the display last got it, @npages pages
+ * @valid: bitmap of the pages of @copy that hold what the display shows
+ * @pages: bitmap of dirty pages
+ * @npages: number of pages of @buf and bits of the bitmaps
+ * @clips: array for the clips
+ * @max_clips: size of @clips, at least 1
+ *
+ * Each dirty page in @valid is compared with its copy one word at a time.
+ * The words that differ are taken into @copy as they were read, and for
+ * each scanline the pixels from the first to the last of them become
+ * damage. A dirty page not in @valid is damaged whole, as in
+ * drm_fbdev_shadow_pages_to_clips(); it is copied into @copy and added to
+ * @valid. The damage of consecutive scanlines is merged into one clip, and
+ * clips are then merged as drm_fbdev_shadow_pages_to_clips() describes.
+ *
+ * A word written while it is being compared is either taken into @copy and
+ * reported, or found by a later comparison. A write the display may have
+ * seen after the comparison is the caller's to handle, by leaving the page
+ * out of @valid at the next call.
+ *
+ * Returns:
+ * The number of clips written to @clips, sorted by their first scanline.
+ */
+unsigned int drm_fbdev_shadow_diff_to_clips(const struct drm_fbdev_shadow_geometry *geo,
+					    const void *buf, void *copy, unsigned long *valid,
+					    const unsigned long *pages, unsigned long npages,
+					    struct drm_clip_rect *clips, unsigned int max_clips)
+{
+	struct drm_fbdev_shadow_rows rows = {
+		.clips = clips,
+		.max = max_clips,
+	};
+	struct drm_clip_rect c;
+	unsigned long page;
+
+	if (!geo->pitch)
+		return 0;
+	for_each_set_bit(page, pages, npages) {
+		unsigned long off = page << PAGE_SHIFT;
+
+		if (test_bit(page, valid)) {
+			drm_fbdev_shadow_diff_page(&rows, geo, buf, copy, page);
+			continue;
+		}
+		memcpy(copy + off, buf + off, PAGE_SIZE);
+		__set_bit(page, valid);
+		if (drm_fbdev_shadow_range_to_clip(geo, off, PAGE_SIZE, &c))
+			drm_fbdev_shadow_rows_add(&rows, &c);
+	}
+	if (rows.has_pending)
+		drm_fbdev_shadow_add_clip(clips, &rows.n, max_clips, &rows.pending);
+	return rows.n;
+}
+EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_diff_to_clips);
 
 /*
  * Write tracking
@@ -504,6 +667,70 @@ static void drm_fbdev_shadow_protect(struct drm_fbdev_shadow *shadow)
 	wp_shared_mapping_range(shadow->tracked->f_mapping, first, last - first + 1);
 }
 
+/*
+ * The display has read the buffer: a flush was presented, or something
+ * outside the worker committed the framebuffer (a pan, a modeset, fbcon's
+ * damage). It may hold a write to a page in the dirty bitmap that was
+ * overwritten since, without a fault, by what the copy holds: the next
+ * comparison would find no change, and the display would keep the old
+ * write. So the pages now in the bitmap are reported whole at their
+ * flush. Where something outside the worker presents, @outside is odd
+ * from before it reads the buffer until after this: a flush that takes
+ * the bitmap meanwhile compares nothing.
+ *
+ * Comparisons are only made by flushes that start and end in
+ * write-protect mode, where every write to a page after its flush faults
+ * and enters the bitmap. Flushes in scan mode report their pages whole and
+ * forget their copies.
+ */
+static void drm_fbdev_shadow_presented(struct drm_fbdev_shadow *shadow)
+{
+	mutex_lock(&shadow->lock);
+	bitmap_or(shadow->untrusted, shadow->untrusted, shadow->dirty, shadow->npages);
+	mutex_unlock(&shadow->lock);
+}
+
+static void drm_fbdev_shadow_outside_begin(struct drm_fbdev_shadow *shadow)
+{
+	if (!shadow->copy)
+		return;
+	atomic_inc(&shadow->outside);
+	/* odd before the display reads; pairs with the flush worker's smp_mb() */
+	smp_mb__after_atomic();
+}
+
+static void drm_fbdev_shadow_outside_end(struct drm_fbdev_shadow *shadow)
+{
+	if (!shadow->copy)
+		return;
+	drm_fbdev_shadow_presented(shadow);
+	/* even again only once the pages are marked */
+	smp_mb__before_atomic();
+	atomic_inc(&shadow->outside);
+}
+
+/* Forget the copies of the pages the kernel wrote. */
+static void drm_fbdev_shadow_take_stale(struct drm_fbdev_shadow *shadow)
+{
+	unsigned long i;
+
+	for (i = 0; i < BITS_TO_LONGS(shadow->npages); i++)
+		shadow->copy_valid[i] &= ~xchg(&shadow->stale[i], 0);
+}
+
+/* The kernel wrote these bytes; they reach the display without the worker. */
+static void drm_fbdev_shadow_kernel_wrote(struct drm_fbdev_shadow *shadow,
+					  unsigned long off, unsigned long len)
+{
+	unsigned long page, end;
+
+	if (!shadow->copy || !len)
+		return;
+	end = min(shadow->npages, DIV_ROUND_UP(off + len, PAGE_SIZE));
+	for (page = off >> PAGE_SHIFT; page < end; page++)
+		set_bit(page, shadow->stale);
+}
+
 static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 {
 	struct drm_fbdev_shadow *shadow = container_of(to_delayed_work(work),
@@ -512,7 +739,7 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	unsigned long first, last, pages, pixels = 0;
 	ktime_t now = ktime_get();
 	unsigned int i, n;
-	bool scanned;
+	bool scanned, diff;
 
 	mutex_lock(&shadow->lock);
 	if (shadow->dead) {
@@ -578,10 +805,34 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	last = find_last_bit(shadow->dirty, shadow->npages);
 	bitmap_copy(shadow->flushing, shadow->dirty, shadow->npages);
 	bitmap_zero(shadow->dirty, shadow->npages);
+	/* see drm_fbdev_shadow_presented() */
+	diff = shadow->copy && !scanned && !shadow->track.scan;
+	if (diff) {
+		/* pages protected before @outside is read, see outside_begin() */
+		smp_mb();
+		diff = !(atomic_read(&shadow->outside) & 1);
+	}
+	if (shadow->copy) {
+		bitmap_andnot(shadow->copy_valid, shadow->copy_valid, shadow->untrusted,
+			      shadow->npages);
+		bitmap_zero(shadow->untrusted, shadow->npages);
+	}
 	mutex_unlock(&shadow->lock);
 
-	n = drm_fbdev_shadow_pages_to_clips(&shadow->geo, shadow->flushing, shadow->npages,
-					    clips, ARRAY_SIZE(clips));
+	if (diff) {
+		drm_fbdev_shadow_take_stale(shadow);
+		atomic64_add(bitmap_weight_and(shadow->flushing, shadow->copy_valid,
+					       shadow->npages), &shadow->diff_pages);
+		n = drm_fbdev_shadow_diff_to_clips(&shadow->geo, shadow->vaddr, shadow->copy,
+						   shadow->copy_valid, shadow->flushing,
+						   shadow->npages, clips, ARRAY_SIZE(clips));
+	} else {
+		if (shadow->copy)
+			bitmap_andnot(shadow->copy_valid, shadow->copy_valid, shadow->flushing,
+				      shadow->npages);
+		n = drm_fbdev_shadow_pages_to_clips(&shadow->geo, shadow->flushing,
+						    shadow->npages, clips, ARRAY_SIZE(clips));
+	}
 	for (i = 0; i < n; i++)
 		pixels += (clips[i].x2 - clips[i].x1) * (clips[i].y2 - clips[i].y1);
 	pages = bitmap_weight(shadow->flushing, shadow->npages);
@@ -591,6 +842,8 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	atomic64_add(pixels, &shadow->pixels);
 	trace_drm_fbdev_shadow_flush(shadow->minor, first, last, pages, n, pixels);
 	drm_fbdev_shadow_present(shadow, clips, n);
+	if (shadow->copy)
+		drm_fbdev_shadow_presented(shadow);
 }
 
 /*
@@ -734,6 +987,7 @@ static void drm_fbdev_shadow_damage_range(struct fb_info *info, off_t off, size_
 	struct drm_fbdev_shadow *shadow = to_shadow(info->par);
 	struct drm_clip_rect clip;
 
+	drm_fbdev_shadow_kernel_wrote(shadow, off, len);
 	if (shadow->damage && drm_fbdev_shadow_range_to_clip(&shadow->geo, off, len, &clip))
 		drm_fb_helper_damage_area(info, clip.x1, clip.y1, clip.x2 - clip.x1,
 					  clip.y2 - clip.y1);
@@ -742,7 +996,14 @@ static void drm_fbdev_shadow_damage_range(struct fb_info *info, off_t off, size_
 static void drm_fbdev_shadow_damage_area(struct fb_info *info, u32 x, u32 y, u32 width,
 					 u32 height)
 {
-	if (to_shadow(info->par)->damage)
+	struct drm_fbdev_shadow *shadow = to_shadow(info->par);
+	unsigned long pitch = shadow->geo.pitch;
+
+	if (width && height)
+		drm_fbdev_shadow_kernel_wrote(shadow, y * pitch,
+					      (height - 1) * pitch +
+					      DIV_ROUND_UP((x + width) * shadow->geo.bpp, 8));
+	if (shadow->damage)
 		drm_fb_helper_damage_area(info, x, y, width, height);
 }
 
@@ -878,12 +1139,68 @@ static void drm_fbdev_shadow_fb_destroy(struct fb_info *info)
 	kfree(fb_helper);
 }
 
+/*
+ * The fb_ops that commit the framebuffer, so the display reads it outside
+ * the flush worker; see drm_fbdev_shadow_presented().
+ */
+static int drm_fbdev_shadow_fb_set_par(struct fb_info *info)
+{
+	struct drm_fbdev_shadow *shadow = to_shadow(info->par);
+	int ret;
+
+	drm_fbdev_shadow_outside_begin(shadow);
+	ret = drm_fb_helper_set_par(info);
+	drm_fbdev_shadow_outside_end(shadow);
+	return ret;
+}
+
+static int drm_fbdev_shadow_fb_setcmap(struct fb_cmap *cmap, struct fb_info *info)
+{
+	struct drm_fbdev_shadow *shadow = to_shadow(info->par);
+	int ret;
+
+	drm_fbdev_shadow_outside_begin(shadow);
+	ret = drm_fb_helper_setcmap(cmap, info);
+	drm_fbdev_shadow_outside_end(shadow);
+	return ret;
+}
+
+static int drm_fbdev_shadow_fb_blank(int blank, struct fb_info *info)
+{
+	struct drm_fbdev_shadow *shadow = to_shadow(info->par);
+	int ret;
+
+	drm_fbdev_shadow_outside_begin(shadow);
+	ret = drm_fb_helper_blank(blank, info);
+	drm_fbdev_shadow_outside_end(shadow);
+	return ret;
+}
+
+static int drm_fbdev_shadow_fb_pan_display(struct fb_var_screeninfo *var,
+					   struct fb_info *info)
+{
+	struct drm_fbdev_shadow *shadow = to_shadow(info->par);
+	int ret;
+
+	drm_fbdev_shadow_outside_begin(shadow);
+	ret = drm_fb_helper_pan_display(var, info);
+	drm_fbdev_shadow_outside_end(shadow);
+	return ret;
+}
+
 static const struct fb_ops drm_fbdev_shadow_fb_ops = {
 	.owner = THIS_MODULE,
 	.fb_open = drm_fbdev_shadow_fb_open,
 	.fb_release = drm_fbdev_shadow_fb_release,
 	__FB_DEFAULT_DEFERRED_OPS_RDWR(drm_fbdev_shadow),
-	DRM_FB_HELPER_DEFAULT_OPS,
+	.fb_check_var = drm_fb_helper_check_var,
+	.fb_set_par = drm_fbdev_shadow_fb_set_par,
+	.fb_setcmap = drm_fbdev_shadow_fb_setcmap,
+	.fb_blank = drm_fbdev_shadow_fb_blank,
+	.fb_pan_display = drm_fbdev_shadow_fb_pan_display,
+	.fb_debug_enter = drm_fb_helper_debug_enter,
+	.fb_debug_leave = drm_fb_helper_debug_leave,
+	.fb_ioctl = drm_fb_helper_ioctl,
 	__FB_DEFAULT_DEFERRED_OPS_DRAW(drm_fbdev_shadow),
 	.fb_mmap = drm_fbdev_shadow_fb_mmap,
 	.fb_destroy = drm_fbdev_shadow_fb_destroy,
@@ -915,6 +1232,7 @@ static int drm_fbdev_shadow_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "scans %lld\n", atomic64_read(&shadow->scans));
 	seq_printf(m, "scan_pages %lld\n", atomic64_read(&shadow->scan_pages));
 	seq_printf(m, "switches %lld\n", atomic64_read(&shadow->switches));
+	seq_printf(m, "diff_pages %lld\n", atomic64_read(&shadow->diff_pages));
 	seq_printf(m, "refresh_hz %u\n", shadow->refresh_hz);
 	return 0;
 }
@@ -931,7 +1249,9 @@ static int drm_fbdev_shadow_helper_fb_dirty(struct drm_fb_helper *helper,
 
 	if (!(clip->x1 < clip->x2 && clip->y1 < clip->y2))
 		return 0;
+	drm_fbdev_shadow_outside_begin(to_shadow(helper));
 	ret = drm_fbdev_shadow_present(to_shadow(helper), clip, 1);
+	drm_fbdev_shadow_outside_end(to_shadow(helper));
 	if (drm_WARN_ONCE(helper->dev, ret, "Damage update failed: ret=%d\n", ret))
 		return ret;
 	return 0;
@@ -954,6 +1274,22 @@ static unsigned int drm_fbdev_shadow_refresh(struct drm_fb_helper *fb_helper)
 			hz = max(hz, drm_mode_vrefresh(modeset->mode));
 	mutex_unlock(&fb_helper->client.modeset_mutex);
 	return hz > 0 ? hz : DRM_FBDEV_SHADOW_DEFAULT_HZ;
+}
+
+/*
+ * The copy for sub-page damage doubles the memory of the framebuffer; the
+ * helper works without it, reporting dirty pages whole.
+ */
+static void drm_fbdev_shadow_alloc_copy(struct drm_fbdev_shadow *shadow)
+{
+	shadow->copy = __vmalloc(shadow->npages << PAGE_SHIFT, GFP_KERNEL | __GFP_NOWARN);
+	shadow->copy_valid = bitmap_zalloc(shadow->npages, GFP_KERNEL);
+	shadow->untrusted = bitmap_zalloc(shadow->npages, GFP_KERNEL);
+	shadow->stale = bitmap_zalloc(shadow->npages, GFP_KERNEL);
+	if (shadow->copy && shadow->copy_valid && shadow->untrusted && shadow->stale)
+		return;
+	vfree(shadow->copy);
+	shadow->copy = NULL;
 }
 
 /* Each file has its own inode, hence its own address_space. */
@@ -1013,6 +1349,8 @@ static int drm_fbdev_shadow_init(struct drm_fb_helper *fb_helper,
 		shadow->closed = bitmap_zalloc(shadow->npages, GFP_KERNEL);
 		if (!shadow->dirty || !shadow->flushing || !shadow->closed)
 			goto err;
+		if (DRM_FBDEV_SHADOW_CAN_TRACK && shadow->damage)
+			drm_fbdev_shadow_alloc_copy(shadow);
 		ret = drm_fbdev_shadow_new_file("[drm-fbdev-shadow]", &shadow->tracked);
 		if (ret)
 			goto err;
@@ -1172,7 +1510,14 @@ static void drm_fbdev_shadow_client_unregister(struct drm_client_dev *client)
 
 static int drm_fbdev_shadow_client_restore(struct drm_client_dev *client, bool force)
 {
-	drm_fb_helper_restore_fbdev_mode_unlocked(client->dev->fb_helper, force);
+	struct drm_fb_helper *fb_helper = client->dev->fb_helper;
+	struct drm_fbdev_shadow *shadow = fb_helper ? to_shadow(fb_helper) : NULL;
+
+	if (shadow)
+		drm_fbdev_shadow_outside_begin(shadow);
+	drm_fb_helper_restore_fbdev_mode_unlocked(fb_helper, force);
+	if (shadow)
+		drm_fbdev_shadow_outside_end(shadow);
 	return 0;
 }
 
@@ -1182,8 +1527,16 @@ static int drm_fbdev_shadow_client_hotplug(struct drm_client_dev *client)
 	struct drm_device *dev = client->dev;
 	int ret;
 
-	if (dev->fb_helper)
-		return drm_fb_helper_hotplug_event(dev->fb_helper);
+	if (dev->fb_helper) {
+		struct drm_fbdev_shadow *shadow = to_shadow(dev->fb_helper);
+
+		if (shadow)
+			drm_fbdev_shadow_outside_begin(shadow);
+		ret = drm_fb_helper_hotplug_event(dev->fb_helper);
+		if (shadow)
+			drm_fbdev_shadow_outside_end(shadow);
+		return ret;
+	}
 
 	ret = drm_fb_helper_init(dev, fb_helper);
 	if (ret)

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * KUnit tests for drm_fbdev_shadow: the damage geometry (byte ranges and
- * dirty pages to clips), the blit from a shadow buffer to the real one,
- * the path of I/O and DMA memory, which QEMU cannot show for DMA memory,
- * and the choice between write-protect and scan tracking.
+ * KUnit tests for drm_fbdev_shadow: the damage geometry (byte ranges,
+ * dirty pages, and the written bytes of dirty pages to clips), the blit
+ * from a shadow buffer to the real one, the path of I/O and DMA memory,
+ * which QEMU cannot show for DMA memory, and the choice between
+ * write-protect and scan tracking.
  */
 
 #include <kunit/test.h>
@@ -327,6 +328,174 @@ static void tracking_tiny_buffer(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, t.scan);
 }
 
+/*
+ * Sub-page damage: four pages of a framebuffer, its copy, and the bitmaps.
+ * The geometries here assume 4 KiB pages, like the ones above.
+ */
+struct diff_bufs {
+	u8 *buf;
+	u8 *copy;
+	DECLARE_BITMAP(valid, 4);
+	DECLARE_BITMAP(pages, 4);
+};
+
+static struct diff_bufs *diff_setup(struct kunit *test, bool valid)
+{
+	struct diff_bufs *d;
+
+	if (PAGE_SIZE != 4096)
+		kunit_skip(test, "the geometries assume 4 KiB pages");
+	d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	d->buf = kunit_kzalloc(test, 4 * PAGE_SIZE, GFP_KERNEL);
+	d->copy = kunit_kzalloc(test, 4 * PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, d->buf);
+	KUNIT_ASSERT_NOT_NULL(test, d->copy);
+	if (valid)
+		bitmap_fill(d->valid, 4);
+	else
+		bitmap_zero(d->valid, 4);
+	bitmap_zero(d->pages, 4);
+	return d;
+}
+
+static unsigned int diff(const struct drm_fbdev_shadow_geometry *geo, struct diff_bufs *d,
+			 struct drm_clip_rect *clips, unsigned int max)
+{
+	return drm_fbdev_shadow_diff_to_clips(geo, d->buf, d->copy, d->valid, d->pages, 4,
+					      clips, max);
+}
+
+/* 32 bpp, a page per line; 16 bpp, two lines a page; 24 bpp, 1500-byte lines */
+static const struct drm_fbdev_shadow_geometry geo32_4 = { 4096, 32, 1024, 4 };
+static const struct drm_fbdev_shadow_geometry geo16_8 = { 2048, 16, 1024, 8 };
+static const struct drm_fbdev_shadow_geometry geo24_odd = { 1500, 24, 500, 10 };
+
+static void diff_pixels_of_changed_words(struct kunit *test)
+{
+	struct diff_bufs *d = diff_setup(test, true);
+	struct drm_clip_rect clips[4];
+
+	/* Pixel 101 of line 2: its word also holds pixel 100. */
+	d->buf[2 * 4096 + 101 * 4] = 0xff;
+	__set_bit(2, d->pages);
+	KUNIT_ASSERT_EQ(test, diff(&geo32_4, d, clips, 4), 1);
+	expect_clip(test, &clips[0], 100, 2, 102, 3);
+	/* The copy took the change: the same page again has no damage. */
+	KUNIT_EXPECT_EQ(test, d->copy[2 * 4096 + 101 * 4], 0xff);
+	KUNIT_EXPECT_EQ(test, diff(&geo32_4, d, clips, 4), 0);
+}
+
+static void diff_unchanged_page(struct kunit *test)
+{
+	struct diff_bufs *d = diff_setup(test, true);
+	struct drm_clip_rect clips[4];
+
+	/* Dirty but rewritten with what it held: no damage. */
+	bitmap_fill(d->pages, 4);
+	KUNIT_EXPECT_EQ(test, diff(&geo32_4, d, clips, 4), 0);
+}
+
+static void diff_page_without_copy(struct kunit *test)
+{
+	struct diff_bufs *d = diff_setup(test, false);
+	struct drm_clip_rect clips[4];
+
+	/* No copy yet: the page is damaged whole, then copied. */
+	d->buf[3 * 4096 + 8] = 1;
+	__set_bit(3, d->pages);
+	KUNIT_ASSERT_EQ(test, diff(&geo32_4, d, clips, 4), 1);
+	expect_clip(test, &clips[0], 0, 3, 1024, 4);
+	KUNIT_EXPECT_TRUE(test, test_bit(3, d->valid));
+	KUNIT_EXPECT_FALSE(test, test_bit(2, d->valid));
+	KUNIT_EXPECT_EQ(test, d->copy[3 * 4096 + 8], 1);
+	KUNIT_EXPECT_EQ(test, diff(&geo32_4, d, clips, 4), 0);
+}
+
+static void diff_two_corners(struct kunit *test)
+{
+	struct diff_bufs *d = diff_setup(test, true);
+	struct drm_clip_rect clips[4];
+
+	/* 32 pixels at the start of line 0, 32 at the end of line 3 */
+	memset(d->buf, 0x40, 32 * 4);
+	memset(d->buf + 3 * 4096 + 992 * 4, 0x40, 32 * 4);
+	bitmap_fill(d->pages, 4);
+	KUNIT_ASSERT_EQ(test, diff(&geo32_4, d, clips, 4), 2);
+	expect_clip(test, &clips[0], 0, 0, 32, 1);
+	expect_clip(test, &clips[1], 992, 3, 1024, 4);
+}
+
+static void diff_consecutive_lines_merge(struct kunit *test)
+{
+	struct diff_bufs *d = diff_setup(test, true);
+	struct drm_clip_rect clips[4];
+
+	/* 16 bpp, words of four pixels: pixel 10 of line 2, pixel 20 of line 3 */
+	d->buf[2 * 2048 + 10 * 2] = 1;
+	d->buf[3 * 2048 + 20 * 2] = 1;
+	__set_bit(1, d->pages);
+	KUNIT_ASSERT_EQ(test, diff(&geo16_8, d, clips, 4), 1);
+	expect_clip(test, &clips[0], 8, 2, 24, 4);
+}
+
+static void diff_line_shared_with_a_clean_page(struct kunit *test)
+{
+	struct diff_bufs *d = diff_setup(test, true);
+	struct drm_clip_rect clips[4];
+
+	/*
+	 * Page 1 starts at byte 1096 of line 2 (pixel 365 and a third). Only
+	 * page 1 is dirty: a change in page 0's part of line 2 is not seen.
+	 */
+	d->buf[4096] = 1;
+	d->buf[4000] = 1;
+	__set_bit(1, d->pages);
+	KUNIT_ASSERT_EQ(test, diff(&geo24_odd, d, clips, 4), 1);
+	expect_clip(test, &clips[0], 365, 2, 368, 3);
+	KUNIT_EXPECT_EQ(test, d->copy[4000], 0);
+}
+
+static void diff_word_across_lines(struct kunit *test)
+{
+	struct diff_bufs *d = diff_setup(test, true);
+	struct drm_clip_rect clips[4];
+
+	/* Bytes 1496-1503: the last pixels of line 0 and the first of line 1 */
+	d->buf[1501] = 1;
+	__set_bit(0, d->pages);
+	KUNIT_ASSERT_EQ(test, diff(&geo24_odd, d, clips, 4), 1);
+	expect_clip(test, &clips[0], 0, 0, 500, 2);
+}
+
+static void diff_padding(struct kunit *test)
+{
+	static const struct drm_fbdev_shadow_geometry geo = { 4096, 32, 1000, 4 };
+	struct diff_bufs *d = diff_setup(test, true);
+	struct drm_clip_rect clips[4];
+
+	/* Past the visible width of line 1: taken into the copy, no pixels */
+	d->buf[4096 + 4000] = 1;
+	__set_bit(1, d->pages);
+	KUNIT_EXPECT_EQ(test, diff(&geo, d, clips, 4), 0);
+	KUNIT_EXPECT_EQ(test, d->copy[4096 + 4000], 1);
+}
+
+static void diff_clip_limit(struct kunit *test)
+{
+	struct diff_bufs *d = diff_setup(test, true);
+	struct drm_clip_rect clips[2];
+
+	/* 16 bpp: changes in lines 0, 2 and 6 into two clips, 0 and 2 joined */
+	d->buf[0] = 1;
+	d->buf[2 * 2048 + 40] = 1;
+	d->buf[6 * 2048 + 80] = 1;
+	bitmap_fill(d->pages, 4);
+	KUNIT_ASSERT_EQ(test, diff(&geo16_8, d, clips, 2), 2);
+	expect_clip(test, &clips[0], 0, 0, 24, 3);
+	expect_clip(test, &clips[1], 40, 6, 44, 7);
+}
+
 static struct kunit_case drm_fbdev_shadow_tests[] = {
 	KUNIT_CASE(range_inside_one_line),
 	KUNIT_CASE(range_whole_line),
@@ -337,6 +506,15 @@ static struct kunit_case drm_fbdev_shadow_tests[] = {
 	KUNIT_CASE(pages_sharing_a_line),
 	KUNIT_CASE(pages_clip_limit),
 	KUNIT_CASE(pages_none),
+	KUNIT_CASE(diff_pixels_of_changed_words),
+	KUNIT_CASE(diff_unchanged_page),
+	KUNIT_CASE(diff_page_without_copy),
+	KUNIT_CASE(diff_two_corners),
+	KUNIT_CASE(diff_consecutive_lines_merge),
+	KUNIT_CASE(diff_line_shared_with_a_clean_page),
+	KUNIT_CASE(diff_word_across_lines),
+	KUNIT_CASE(diff_padding),
+	KUNIT_CASE(diff_clip_limit),
 	KUNIT_CASE(blit_32bpp),
 	KUNIT_CASE(blit_io_memory),
 	KUNIT_CASE(blit_sub_byte_pixels),
