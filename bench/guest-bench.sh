@@ -7,6 +7,7 @@
 #   lab/dirtyfb   kprobe on drm_atomic_helper_dirtyfb(), the framebuffer's
 #                 ->dirty() hook: every damage report reaching the driver,
 #                 with its clip count and up to 16 clips
+#   lab/dirtyfb_ret kretprobe on it: when the driver's update returns
 #   lab/xfer      kprobe on virtio_gpu_cmd_transfer_to_host_2d(): each
 #                 rectangle virtio-gpu transfers to the host (w, h)
 #   lab/blit      kprobe on drm_fb_blit(): each clip simpledrm copies to
@@ -18,6 +19,7 @@ SECS=${1:-20}
 T=/sys/kernel/tracing
 
 echo 'p:lab/dirtyfb drm_atomic_helper_dirtyfb n=%r9:u32 clips=+0(%r8):u16[64]' > $T/kprobe_events
+echo 'r:lab/dirtyfb_ret drm_atomic_helper_dirtyfb' >> $T/kprobe_events
 echo mono > $T/trace_clock
 echo 16384 > $T/buffer_size_kb
 echo 'p:lab/xfer virtio_gpu_cmd_transfer_to_host_2d w=%dx:u32 h=%cx:u32' >> $T/kprobe_events

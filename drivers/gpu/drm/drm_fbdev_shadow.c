@@ -63,11 +63,11 @@
  * whole scanlines, with exact horizontal bounds where a run lies within one
  * scanline, and several clips per flush. Flushes follow the display's
  * refresh rate: the first within a frame of a write after idle, then one
- * every third refresh period while writes keep coming, never two in one
- * period. While most of the buffer is rewritten between flushes, pages
- * stay writable and each flush reads the dirty bits of the page tables
- * instead of taking a fault per page (scan mode, see
- * drm_fbdev_shadow_tracking_update()).
+ * about every 50 ms in whole refresh periods (every third at 60 Hz) while
+ * writes keep coming, never two in one period. While most of the buffer is
+ * rewritten between flushes, pages stay writable and each flush reads the
+ * dirty bits of the page tables instead of taking a fault per page (scan
+ * mode, see drm_fbdev_shadow_tracking_update()).
  *
  * A dirty page says little about what changed in it: at a 4096-byte pitch
  * it is a whole scanline. In write-protect mode the helper keeps a copy of
@@ -110,8 +110,8 @@
 #define DRM_FBDEV_SHADOW_COALESCE_MS 4
 /* The refresh rate assumed when no CRTC has a mode. */
 #define DRM_FBDEV_SHADOW_DEFAULT_HZ 60
-/* While writes keep coming, a flush every this many refresh periods. */
-#define DRM_FBDEV_SHADOW_BUSY_PERIODS 3
+/* While writes keep coming, a flush about this often, in whole refresh periods. */
+#define DRM_FBDEV_SHADOW_BUSY_MS 50
 /* Hysteresis of the tracking modes, see drm_fbdev_shadow_tracking_update(). */
 #define DRM_FBDEV_SHADOW_SCAN_ENTER 2
 #define DRM_FBDEV_SHADOW_SCAN_LEAVE 4
@@ -166,6 +166,7 @@ struct drm_fbdev_shadow {
 	struct delayed_work flush_work;
 	ktime_t last_flush;		/* start of the last flush, 0 before the first */
 	u64 period_ns;			/* refresh period of the fastest display */
+	u64 busy_ns;			/* flush interval while writes keep coming */
 	unsigned int refresh_hz;
 
 	atomic64_t faults;
@@ -629,25 +630,26 @@ static void drm_fbdev_shadow_scan(struct drm_fbdev_shadow *shadow)
  * for it, so a small change reaches the display within a frame and writes
  * that come together are flushed together, but not before a refresh period
  * has passed since the last flush. While writes keep coming (the last flush
- * is less than BUSY_PERIODS + 1 periods old) it runs BUSY_PERIODS periods
- * after the last flush. Each flush costs the driver an update and, in
- * write-protect mode, the writer a fault per page it writes again; at 60 Hz
- * that is 20 flushes a second, fb_defio's rate, and about the display rate
- * of most fbdev programs. The delay is rounded up to whole jiffies, plus
- * one for the jiffy already under way.
+ * is less than busy_ns plus a period old) it runs busy_ns after the last
+ * flush: the whole number of refresh periods closest to BUSY_MS, three at
+ * 60 Hz and four at 75 Hz. Each flush costs the driver an update and, in
+ * write-protect mode, the writer a fault per page it writes again; about
+ * 20 flushes a second is fb_defio's rate, and about the display rate of
+ * most fbdev programs. The delay is rounded up to whole jiffies, plus one
+ * for the jiffy already under way.
  */
 static void drm_fbdev_shadow_kick(struct drm_fbdev_shadow *shadow)
 {
 	unsigned long delay = msecs_to_jiffies(DRM_FBDEV_SHADOW_COALESCE_MS);
-	s64 period = shadow->period_ns, since, left;
+	s64 period = shadow->period_ns, busy = shadow->busy_ns, since, left;
 
 	if (delayed_work_pending(&shadow->flush_work))
 		return;
 	if (shadow->last_flush) {
 		since = ktime_to_ns(ktime_sub(ktime_get(), shadow->last_flush));
 		left = period - since;
-		if (since < period * (DRM_FBDEV_SHADOW_BUSY_PERIODS + 1))
-			left = period * DRM_FBDEV_SHADOW_BUSY_PERIODS - since;
+		if (since < busy + period)
+			left = busy - since;
 		if (left > 0)
 			delay = max_t(unsigned long, delay,
 				      DIV_ROUND_UP_ULL(left, NSEC_PER_SEC / HZ) + 1);
@@ -1234,6 +1236,7 @@ static int drm_fbdev_shadow_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "switches %lld\n", atomic64_read(&shadow->switches));
 	seq_printf(m, "diff_pages %lld\n", atomic64_read(&shadow->diff_pages));
 	seq_printf(m, "refresh_hz %u\n", shadow->refresh_hz);
+	seq_printf(m, "busy_ms %llu\n", div_u64(shadow->busy_ns, NSEC_PER_MSEC));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(drm_fbdev_shadow_stats);
@@ -1315,6 +1318,7 @@ static int drm_fbdev_shadow_init(struct drm_fb_helper *fb_helper,
 	size_t size = (size_t)fb->height * fb->pitches[0];
 	struct drm_fbdev_shadow *shadow;
 	int ret = -ENOMEM;
+	u64 periods;
 
 	shadow = kzalloc(sizeof(*shadow), GFP_KERNEL);
 	if (!shadow)
@@ -1333,6 +1337,9 @@ static int drm_fbdev_shadow_init(struct drm_fb_helper *fb_helper,
 	shadow->geo.height = fb->height;
 	shadow->refresh_hz = drm_fbdev_shadow_refresh(fb_helper);
 	shadow->period_ns = div_u64(NSEC_PER_SEC, shadow->refresh_hz);
+	periods = DIV_ROUND_CLOSEST_ULL(DRM_FBDEV_SHADOW_BUSY_MS * NSEC_PER_MSEC,
+					shadow->period_ns);
+	shadow->busy_ns = shadow->period_ns * max_t(u64, periods, 1);
 
 	if (mode == DRM_FBDEV_SHADOW_MODE_BLIT) {
 		shadow->vaddr = vzalloc(shadow->npages << PAGE_SHIFT);
