@@ -1121,21 +1121,29 @@ void drm_fbdev_shadow_fini(struct drm_fb_helper *fb_helper)
 }
 EXPORT_SYMBOL(drm_fbdev_shadow_fini);
 
-static void drm_fbdev_shadow_fb_destroy(struct fb_info *info)
+/* Undo what drm_fbdev_shadow_probe() made, after drm_fb_helper_fini(). */
+static void drm_fbdev_shadow_unprobe(struct drm_fb_helper *fb_helper)
 {
-	struct drm_fb_helper *fb_helper = info->par;
 	struct drm_client_buffer *buffer = fb_helper->buffer;
-	bool vmapped;
+	bool vmapped = to_shadow(fb_helper)->vmapped;
 
-	if (!fb_helper->dev)
-		return;
-
-	vmapped = to_shadow(fb_helper)->vmapped;
-	drm_fb_helper_fini(fb_helper);
 	drm_fbdev_shadow_fini(fb_helper);
 	if (vmapped)
 		drm_client_buffer_vunmap(buffer);
 	drm_client_framebuffer_delete(buffer);
+	fb_helper->buffer = NULL;
+	fb_helper->fb = NULL;
+}
+
+static void drm_fbdev_shadow_fb_destroy(struct fb_info *info)
+{
+	struct drm_fb_helper *fb_helper = info->par;
+
+	if (!fb_helper->dev)
+		return;
+
+	drm_fb_helper_fini(fb_helper);
+	drm_fbdev_shadow_unprobe(fb_helper);
 	drm_client_release(&fb_helper->client);
 	drm_fb_helper_unprepare(fb_helper);
 	kfree(fb_helper);
@@ -1557,6 +1565,12 @@ static int drm_fbdev_shadow_client_hotplug(struct drm_client_dev *client)
 
 err_fini:
 	drm_fb_helper_fini(fb_helper);
+	/*
+	 * The probe may have run and the registration failed: then no
+	 * fb_destroy will come, and the flush worker must stop here.
+	 */
+	if (fb_helper->shadow)
+		drm_fbdev_shadow_unprobe(fb_helper);
 err:
 	drm_err(dev, "fbdev: Failed to set up emulation (ret=%d)\n", ret);
 	return ret;
