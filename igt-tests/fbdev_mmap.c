@@ -109,12 +109,18 @@ static void full_frames(uint8_t *p, int frames)
 	}
 }
 
+/* Wait until a flush has started since @flushes was read, at most 2 s. */
+static void await_flush_since(uint64_t flushes)
+{
+	for (int i = 0; i < 2000 && counter("flushes") == flushes; i++)
+		sleep_ms(1);
+	igt_assert_f(counter("flushes") != flushes, "no flush within 2 s\n");
+}
+
 /* Wait until the flush worker has run since @flushes was read. */
 static void wait_flush(uint64_t flushes)
 {
-	for (int i = 0; i < 400 && counter("flushes") == flushes; i++)
-		sleep_ms(5);
-	igt_assert_f(counter("flushes") != flushes, "no flush within 2 s\n");
+	await_flush_since(flushes);
 	/* Let a flush that was already running when we looked finish. */
 	sleep_ms(50);
 }
@@ -135,16 +141,6 @@ static void settle(void)
 			return;
 	}
 	igt_assert_f(0, "flushes did not stop\n");
-}
-
-/* Wait until the next flush starts, at most 2 s. */
-static void await_flush(void)
-{
-	uint64_t fl = counter("flushes");
-
-	for (int i = 0; i < 2000 && counter("flushes") == fl; i++)
-		sleep_ms(1);
-	igt_assert_f(counter("flushes") != fl, "no flush within 2 s\n");
 }
 
 /*
@@ -622,8 +618,9 @@ igt_main
 			 * and write back what the page's copy holds.
 			 */
 			settle();
+			fl = counter("flushes");
 			p[0] ^= 0xff;
-			await_flush();
+			await_flush_since(fl);
 			sleep_ms(2);	/* the flush counts its pixels after itself */
 			px = counter("pixels");
 			fl = counter("flushes");

@@ -692,9 +692,10 @@ static void drm_fbdev_shadow_presented(struct drm_fbdev_shadow *shadow)
 	mutex_unlock(&shadow->lock);
 }
 
+/* Around a commit outside the worker; @shadow may be NULL before the probe. */
 static void drm_fbdev_shadow_outside_begin(struct drm_fbdev_shadow *shadow)
 {
-	if (!shadow->copy)
+	if (!shadow || !shadow->copy)
 		return;
 	atomic_inc(&shadow->outside);
 	/* odd before the display reads; pairs with the flush worker's smp_mb() */
@@ -703,7 +704,7 @@ static void drm_fbdev_shadow_outside_begin(struct drm_fbdev_shadow *shadow)
 
 static void drm_fbdev_shadow_outside_end(struct drm_fbdev_shadow *shadow)
 {
-	if (!shadow->copy)
+	if (!shadow || !shadow->copy)
 		return;
 	drm_fbdev_shadow_presented(shadow);
 	/* even again only once the pages are marked */
@@ -1528,11 +1529,9 @@ static int drm_fbdev_shadow_client_restore(struct drm_client_dev *client, bool f
 	struct drm_fb_helper *fb_helper = client->dev->fb_helper;
 	struct drm_fbdev_shadow *shadow = fb_helper ? to_shadow(fb_helper) : NULL;
 
-	if (shadow)
-		drm_fbdev_shadow_outside_begin(shadow);
+	drm_fbdev_shadow_outside_begin(shadow);
 	drm_fb_helper_restore_fbdev_mode_unlocked(fb_helper, force);
-	if (shadow)
-		drm_fbdev_shadow_outside_end(shadow);
+	drm_fbdev_shadow_outside_end(shadow);
 	return 0;
 }
 
@@ -1545,11 +1544,9 @@ static int drm_fbdev_shadow_client_hotplug(struct drm_client_dev *client)
 	if (dev->fb_helper) {
 		struct drm_fbdev_shadow *shadow = to_shadow(dev->fb_helper);
 
-		if (shadow)
-			drm_fbdev_shadow_outside_begin(shadow);
+		drm_fbdev_shadow_outside_begin(shadow);
 		ret = drm_fb_helper_hotplug_event(dev->fb_helper);
-		if (shadow)
-			drm_fbdev_shadow_outside_end(shadow);
+		drm_fbdev_shadow_outside_end(shadow);
 		return ret;
 	}
 
