@@ -12,11 +12,22 @@
 #                 rectangle virtio-gpu transfers to the host (w, h)
 #   lab/blit      kprobe on drm_fb_blit(): each clip simpledrm copies to
 #                 its scanout (x1, y1, x2, y2)
-#   workqueue_execute_start: every work item run, to count flush workers
+#   workqueue_execute_start/end: every work item run, to count flush
+#                 workers and to split the kernel threads' time by work
 # Results: WORKLOAD.json (fbbench) and WORKLOAD.trace in the run directory.
 set -eu
 SECS=${1:-20}
 T=/sys/kernel/tracing
+
+# CPU times come from the scheduler's clock. When a loaded host makes the
+# TSC calibration against the PIT fail, the kernel falls back to jiffies
+# and every CPU time is counted in whole ticks, or not at all: tell
+# tools/bench to boot again (status 75).
+cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
+if [ "$cs" != tsc ]; then
+	echo "bench: clocksource is $cs, not tsc: CPU times would be wrong"
+	exit 75
+fi
 
 echo 'p:lab/dirtyfb drm_atomic_helper_dirtyfb n=%r9:u32 clips=+0(%r8):u16[64]' > $T/kprobe_events
 echo 'r:lab/dirtyfb_ret drm_atomic_helper_dirtyfb' >> $T/kprobe_events
@@ -26,6 +37,7 @@ echo 'p:lab/xfer virtio_gpu_cmd_transfer_to_host_2d w=%dx:u32 h=%cx:u32' >> $T/k
 echo 'p:lab/blit drm_fb_blit clip=+0(%r9):s32[4]' >> $T/kprobe_events
 echo 1 > $T/events/lab/enable
 echo 1 > $T/events/workqueue/workqueue_execute_start/enable
+echo 1 > $T/events/workqueue/workqueue_execute_end/enable
 
 run() {
 	name=$1
