@@ -12,6 +12,7 @@
 #                 rectangle virtio-gpu transfers to the host (w, h)
 #   lab/blit      kprobe on drm_fb_blit(): each clip simpledrm copies to
 #                 its scanout (x1, y1, x2, y2)
+#   lab/walk_*    k(ret)probes on the helper's page-table walks
 #   workqueue_execute_start/end: every work item run, to count flush
 #                 workers and to split the kernel threads' time by work
 # Results: WORKLOAD.json (fbbench) and WORKLOAD.trace in the run directory.
@@ -35,6 +36,14 @@ echo mono > $T/trace_clock
 echo 16384 > $T/buffer_size_kb
 echo 'p:lab/xfer virtio_gpu_cmd_transfer_to_host_2d w=%dx:u32 h=%cx:u32' >> $T/kprobe_events
 echo 'p:lab/blit drm_fb_blit clip=+0(%r9):s32[4]' >> $T/kprobe_events
+# The helper's page-table walks (not in the stock kernel's build): the
+# scan of dirty bits and the write protection, from call to return.
+for f in clean_record_shared_mapping_range wp_shared_mapping_range; do
+	if grep -q " $f\$" /proc/kallsyms; then
+		echo "p:lab/walk_$f $f" >> $T/kprobe_events
+		echo "r:lab/walk_${f}_ret $f" >> $T/kprobe_events
+	fi
+done
 echo 1 > $T/events/lab/enable
 echo 1 > $T/events/workqueue/workqueue_execute_start/enable
 echo 1 > $T/events/workqueue/workqueue_execute_end/enable
