@@ -186,6 +186,38 @@ class Trace(unittest.TestCase):
         # driver transfers and blits inside the window only
         self.assertEqual(moved, 30 * 40 + 10 * 10)
 
+    TIMED = """\
+ fbbench-61 [000] .....  2.000000: tracing_mark_write: lab-begin
+ kworker/0:1-9 [000] .....  2.100000: workqueue_execute_start: work struct (____ptrval____): function drm_fbdev_shadow_flush_work
+ kworker/0:1-9 [000] .....  2.110000: walk_clean_record_shared_mapping_range: (clean_record_shared_mapping_range+0x0/0x80)
+ kworker/0:2-12 [001] .....  2.115000: workqueue_execute_start: work struct (____ptrval____): function virtio_gpu_dequeue_ctrl_func
+ kworker/0:1-9 [000] .....  2.120000: walk_clean_record_shared_mapping_range_ret: (drm_fbdev_shadow_flush_work+0x1/0x2 <- clean_record_shared_mapping_range)
+ kworker/0:1-9 [000] .....  2.130000: dirtyfb: (drm_atomic_helper_dirtyfb+0x4/0x216) n=1 clips={0,0,10,10}
+ kworker/0:2-12 [001] .....  2.135000: workqueue_execute_end: work struct (____ptrval____): function virtio_gpu_dequeue_ctrl_func
+ kworker/0:1-9 [000] .....  2.160000: dirtyfb_ret: (drm_fbdev_shadow_present+0x1/0x2 <- drm_atomic_helper_dirtyfb)
+ kworker/0:1-9 [000] .....  2.200000: workqueue_execute_end: work struct (____ptrval____): function drm_fbdev_shadow_flush_work
+ fbbench-61 [000] .....  3.000000: tracing_mark_write: lab-end
+ kworker/0:1-9 [000] .....  3.100000: workqueue_execute_start: work struct (____ptrval____): function drm_fbdev_shadow_flush_work
+ kworker/0:1-9 [000] .....  3.200000: workqueue_execute_end: work struct (____ptrval____): function drm_fbdev_shadow_flush_work
+"""
+
+    def test_timed_calls_and_work_items(self):
+        """Each call and work item from its start to its end on the same
+        thread, counted when it starts inside the window."""
+        bench = load_bench()
+        with tempfile.NamedTemporaryFile("w", suffix=".trace") as f:
+            f.write(self.TIMED)
+            f.flush()
+            driver = bench.driver_update_seconds(f.name, 2.0, 3.0)
+            walks = bench.walk_seconds(f.name, 2.0, 3.0)
+            works = bench.work_seconds(f.name, 2.0, 3.0)
+        self.assertAlmostEqual(driver, 0.03)
+        self.assertAlmostEqual(walks, 0.01)
+        self.assertEqual(sorted(works), ["drm_fbdev_shadow_flush_work",
+                                         "virtio_gpu_dequeue_ctrl_func"])
+        self.assertAlmostEqual(works["drm_fbdev_shadow_flush_work"], 0.1)
+        self.assertAlmostEqual(works["virtio_gpu_dequeue_ctrl_func"], 0.02)
+
     def test_percentile(self):
         bench = load_bench()
         self.assertEqual(bench.percentile(list(range(1, 101)), 50), 51)
