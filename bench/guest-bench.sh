@@ -17,7 +17,7 @@
 #                 workers and to split the kernel threads' time by work
 # Results: WORKLOAD.json (fbbench) and WORKLOAD.trace in the run directory.
 set -eu
-SECS=${1:-20}
+SECS=${1:-60}
 T=/sys/kernel/tracing
 
 # CPU times come from the scheduler's clock. When a loaded host makes the
