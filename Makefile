@@ -13,7 +13,7 @@ IGT      := $(BUILD)/igt
 GUEST_PROGS := labctl fbpattern fbdemo fbbench fbstress fbfuzz
 IGT_TESTS   := $(basename $(notdir $(wildcard igt-tests/*.c)))
 
-.PHONY: all deps kernel kernel-stock programs run check bench ablate build-coverage bisect-check series docs check-debug stress clean distclean help
+.PHONY: all deps kernel kernel-stock programs run check bench ablate build-coverage bisect-check series docs check-debug check-kcsan stress clean distclean help
 all: help
 
 help:
@@ -21,6 +21,7 @@ help:
 	@echo "                                     build, boot, draw a demo, save a screenshot"
 	@echo "make check                          build, boot and run every test"
 	@echo "make check-debug                    the same on a KASAN/lockdep/DEBUG_VM/UBSAN kernel"
+	@echo "make check-kcsan                    the same on a KCSAN kernel (data races in the helper fail)"
 	@echo "make stress                         fbfuzz: 10^6 random operations, 24 unbind cycles (debug kernel)"
 	@echo "make bench                          fb_defio baseline and ratios (stock vs patched)"
 	@echo "make ablate                         each hazard's test fails without its handling"
@@ -71,6 +72,10 @@ check: kernel programs
 check-debug: deps programs
 	@tools/kernel build --variant debug
 	@$(PY) tools/check --variant debug
+
+check-kcsan: deps programs
+	@tools/kernel build --variant kcsan
+	@$(PY) tools/check --variant kcsan
 
 stress: deps programs
 	@$(PY) tools/stress

@@ -369,9 +369,12 @@ EXPECTED_FAILURE_RE = re.compile(r"__kmem_cache_create_args\(.*\) failed with er
 
 
 def splats(log):
-    """Lines of a kernel log that report a kernel problem."""
+    """Lines of a kernel log that report a kernel problem. KCSAN's data
+    race reports are left to kcsan_reports()."""
     bad, injecting, expected_trace = [], False, 0
     for line in log.splitlines():
+        if KCSAN_TITLE in line:
+            continue
         if INJECT_BEGIN in line or INJECT_END in line:
             injecting = INJECT_BEGIN in line
         elif injecting and EXPECTED_FAILURE_RE.search(line.rstrip()):
@@ -383,3 +386,32 @@ def splats(log):
             if any(m in line for m in SPLAT_MARKERS):
                 bad.append(line)
     return bad
+
+
+# A KCSAN report runs from its title line to the line of "=" that closes
+# it; it names both racing accesses and their stacks. The helper's
+# functions all begin with HELPER_PREFIX.
+KCSAN_TITLE = "BUG: KCSAN: "
+HELPER_PREFIX = "drm_fbdev_shadow"
+
+
+def kcsan_reports(log):
+    """KCSAN's reports in a kernel log, as (title, ours) in the order they
+    came: title is what follows "BUG: KCSAN: ", ours is whether a stack
+    of the report passes through the helper."""
+    reports, current = [], None
+    for line in log.splitlines():
+        if KCSAN_TITLE in line:
+            if current:
+                reports.append(current)
+            title = line.split(KCSAN_TITLE, 1)[1].strip()
+            current = [title, HELPER_PREFIX in title]
+        elif current:
+            if re.search(r"(^|\] )={20,}\s*$", line):
+                reports.append(current)
+                current = None
+            elif HELPER_PREFIX in line:
+                current[1] = True
+    if current:
+        reports.append(current)
+    return [tuple(r) for r in reports]

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Prepare and build the guest kernels.
 
-Three variants share one recipe:
+The variants share one recipe:
 
   stock    Debian's linux-source-6.12 exactly as packaged (the baseline)
   patched  the same source with patches/series applied and the project's
@@ -15,6 +15,9 @@ Three variants share one recipe:
   debug    the patched source (it shares build/src-patched) built with
            config/debug.config on top: KASAN, lockdep, DEBUG_VM, UBSAN,
            debug objects, kmemleak and fault injection (make check-debug)
+  kcsan    the patched source built with config/kcsan.config on top: the
+           KCSAN data race detector, which cannot share a kernel with
+           KASAN (make check-kcsan)
 
 Each variant has its own source tree (build/src-VARIANT, a git repository
 whose first commit is the pristine extraction) and its own object tree
@@ -36,7 +39,9 @@ from . import util
 PKG = "linux-source-6.12"
 TARBALL = "/usr/src/linux-source-6.12.tar.xz"
 OVERLAY_ROOTS = ("drivers", "include", "Documentation", "mm")
-VARIANTS = ("stock", "patched", "ablated", "bisect", "debug")
+VARIANTS = ("stock", "patched", "ablated", "bisect", "debug", "kcsan")
+# Variants that are the patched source built with one more config fragment.
+CONFIGS = {"debug": "debug.config", "kcsan": "kcsan.config"}
 ABLATIONS = os.path.join(util.ROOT, "tests", "ablations")
 
 
@@ -45,8 +50,8 @@ class KernelError(Exception):
 
 
 def src_dir(variant):
-    # The debug kernel is the patched source with another config.
-    return os.path.join(util.BUILD, "src-" + ("patched" if variant == "debug" else variant))
+    # The debug and KCSAN kernels are the patched source with another config.
+    return os.path.join(util.BUILD, "src-" + ("patched" if variant in CONFIGS else variant))
 
 
 def obj_dir(variant):
@@ -264,8 +269,8 @@ def apply(variant):
 
 def fragments(variant):
     frags = [os.path.join(util.ROOT, "config", "guest.config")]
-    if variant == "debug":
-        frags.append(os.path.join(util.ROOT, "config", "debug.config"))
+    if variant in CONFIGS:
+        frags.append(os.path.join(util.ROOT, "config", CONFIGS[variant]))
     return frags
 
 
@@ -334,9 +339,11 @@ def make_config(tree, obj, frags):
 
 
 def _lock(variant):
-    """Hold an exclusive lock on a variant's trees for this process's life."""
+    """Hold an exclusive lock on a variant's trees for this process's life.
+    Variants that share a source tree share its lock."""
     os.makedirs(util.BUILD, exist_ok=True)
-    f = open(os.path.join(util.BUILD, f".lock-{variant}"), "w")
+    name = os.path.basename(src_dir(variant))[len("src-"):]
+    f = open(os.path.join(util.BUILD, f".lock-{name}"), "w")
     try:
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -295,6 +295,41 @@ unreferenced object 0xffff888006000000 (size 64):
         self.assertEqual(guest.kmemleak_leaks("=== kmemleak\n=== kmemleak end\n"), [])
 
 
+class Kcsan(unittest.TestCase):
+    @staticmethod
+    def report(title, first, second):
+        bar = "[  9.0] " + "=" * 66 + "\n"
+        return (bar + f"[  9.0] BUG: KCSAN: {title}\n[  9.0] \n"
+                f"[  9.0] write to 0xffff888004000000 of 4 bytes by task 70 on cpu 1:\n"
+                f"[  9.0]  {first}+0x10/0x40\n[  9.0] \n"
+                f"[  9.0] read to 0xffff888004000000 of 4 bytes by task 71 on cpu 0:\n"
+                f"[  9.0]  {second}+0x20/0x80\n[  9.0] \n"
+                "[  9.0] Reported by Kernel Concurrency Sanitizer on:\n"
+                "[  9.0] CPU: 0 UID: 0 PID: 71 Comm: kworker/0:1 Not tainted 6.12.117\n" + bar)
+
+    def test_reports_classified(self):
+        log = ("[  1.0] ok\n"
+               + self.report("data-race in tick_sched_do_timer / tick_nohz_idle_stop_tick",
+                             "tick_sched_do_timer", "tick_nohz_idle_stop_tick")
+               + self.report("data-race in memcmp / sys_imageblit", "sys_imageblit",
+                             "drm_fbdev_shadow_diff_page")
+               + self.report("data-race in drm_fbdev_shadow_kick / drm_fbdev_shadow_flush_work",
+                             "drm_fbdev_shadow_kick", "drm_fbdev_shadow_flush_work"))
+        self.assertEqual(guest.kcsan_reports(log), [
+            ("data-race in tick_sched_do_timer / tick_nohz_idle_stop_tick", False),
+            ("data-race in memcmp / sys_imageblit", True),
+            ("data-race in drm_fbdev_shadow_kick / drm_fbdev_shadow_flush_work", True)])
+
+    def test_reports_are_not_splats(self):
+        log = self.report("data-race in a / b", "a", "b")
+        self.assertEqual(guest.splats(log), [])
+        self.assertEqual(len(guest.splats(log + "[ 10.0] BUG: KASAN: use-after-free\n")), 1)
+
+    def test_report_cut_short(self):
+        log = "[  9.0] BUG: KCSAN: data-race in a / b\n[  9.0]  drm_fbdev_shadow_scan+0x1/0x2\n"
+        self.assertEqual(guest.kcsan_reports(log), [("data-race in a / b", True)])
+
+
 class Ablations(unittest.TestCase):
     """Every diff in tests/ablations/ still applies to the project's files
     and names the tests it must break, or for a variant the tests it must
