@@ -415,3 +415,17 @@ def kcsan_reports(log):
     if current:
         reports.append(current)
     return [tuple(r) for r in reports]
+
+
+def kcsan_verdict(log):
+    """(ours, others) for a kernel log: the titles of KCSAN's reports in the
+    helper, and the other reports as lines "COUNT x TITLE", most frequent
+    first."""
+    ours, others = [], {}
+    for title, in_helper in kcsan_reports(log):
+        if in_helper:
+            ours.append(title)
+        else:
+            others[title] = others.get(title, 0) + 1
+    ranked = sorted(others.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ours, [f"{n} x {title}" for title, n in ranked]

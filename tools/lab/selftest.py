@@ -320,6 +320,14 @@ class Kcsan(unittest.TestCase):
             ("data-race in memcmp / sys_imageblit", True),
             ("data-race in drm_fbdev_shadow_kick / drm_fbdev_shadow_flush_work", True)])
 
+    def test_verdict(self):
+        log = (self.report("data-race in a / b", "a", "b") * 2
+               + self.report("data-race in c / d", "c", "drm_fbdev_shadow_scan")
+               + self.report("data-race in e / f", "e", "f"))
+        self.assertEqual(guest.kcsan_verdict(log),
+                         (["data-race in c / d"],
+                          ["2 x data-race in a / b", "1 x data-race in e / f"]))
+
     def test_reports_are_not_splats(self):
         log = self.report("data-race in a / b", "a", "b")
         self.assertEqual(guest.splats(log), [])
