@@ -128,6 +128,8 @@ enum drm_fbdev_shadow_mode {
 struct drm_fbdev_shadow {
 	struct kref ref;		/* the fbdev and each VMA */
 	struct drm_fb_helper *helper;	/* until drm_fbdev_shadow_fini() */
+	/* the helper's funcs before the probe replaced them */
+	const struct drm_fb_helper_funcs *setup_funcs;
 	enum drm_fbdev_shadow_mode mode;
 	bool damage;			/* something to do with damage */
 	bool vmapped;			/* the client buffer is vmapped for good */
@@ -1106,8 +1108,9 @@ static void drm_fbdev_shadow_kill(struct drm_fbdev_shadow *shadow)
  *
  * For drivers with their own &fb_ops.fb_destroy: call it after
  * drm_fb_helper_fini() and before the framebuffer's memory goes. It zaps
- * every user mapping, stops the flush worker and frees the shadow buffer
- * once no mapping refers to it.
+ * every user mapping, stops the flush worker, gives the helper back the
+ * funcs it had before the probe, and frees the shadow buffer once no
+ * mapping refers to it.
  */
 void drm_fbdev_shadow_fini(struct drm_fb_helper *fb_helper)
 {
@@ -1116,6 +1119,11 @@ void drm_fbdev_shadow_fini(struct drm_fb_helper *fb_helper)
 	if (!shadow)
 		return;
 	drm_fbdev_shadow_kill(shadow);
+	/*
+	 * When the fbdev failed to register, the next hotplug probes again
+	 * through the funcs the helper was set up with.
+	 */
+	fb_helper->funcs = shadow->setup_funcs;
 	fb_helper->shadow = NULL;
 	shadow->helper = NULL;
 	kref_put(&shadow->ref, drm_fbdev_shadow_free);
@@ -1376,6 +1384,7 @@ static int drm_fbdev_shadow_init(struct drm_fb_helper *fb_helper,
 	}
 
 	fb_helper->shadow = shadow;
+	shadow->setup_funcs = fb_helper->funcs;
 	fb_helper->funcs = &drm_fbdev_shadow_helper_funcs;
 	drm_fb_helper_fill_info(info, fb_helper, sizes);
 	info->fbops = &drm_fbdev_shadow_fb_ops;
