@@ -9,6 +9,9 @@
  *   fbbench latency SAMPLES GAPMS SIZE
  *                                 a SIZExSIZE write after GAPMS of idle
  *   fbbench memset SECONDS        memset of the whole mapping vs anonymous
+ *   fbbench control SECONDS FPS   anim into anonymous memory of the same
+ *                                 size: the kernel time the writer costs
+ *                                 (sleeps, interrupts) with no fbdev at all
  *
  * Prints one JSON object.  The kernel's side (damage reported to the
  * driver, worker runs) is read by the host from the trace buffer; the
@@ -188,6 +191,21 @@ static void animate(struct lab_fb *fb, const char *name, int rects, double secs,
 	report(name, &a, &b, fb, n, extra);
 }
 
+/* anim's writer and frames, into private memory the kernel never tracks. */
+static void control(struct lab_fb *fb, double secs, double fps)
+{
+	struct lab_fb anon = *fb;
+
+	anon.map = mmap(NULL, fb->size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (anon.map == MAP_FAILED) {
+		perror("mmap anonymous");
+		exit(1);
+	}
+	animate(&anon, "control", 0, secs, fps);
+	munmap(anon.map, fb->size);
+}
+
 static void idle(struct lab_fb *fb, double secs)
 {
 	struct sample a, b;
@@ -306,7 +324,8 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: fbbench anim|rects SECONDS FPS | idle SECONDS | "
-				"latency SAMPLES GAPMS SIZE | memset SECONDS\n");
+				"latency SAMPLES GAPMS SIZE | memset SECONDS | "
+				"control SECONDS FPS\n");
 		return 2;
 	}
 	lab_fb_open(&fb, NULL);
@@ -320,6 +339,8 @@ int main(int argc, char **argv)
 			(int)a1, a2 > 0 ? (int)a2 : 100, argc > 4 ? atoi(argv[4]) : 2);
 	else if (!strcmp(w, "memset"))
 		memset_bench(&fb, a1);
+	else if (!strcmp(w, "control"))
+		control(&fb, a1, a2 > 0 ? a2 : 60);
 	else
 		return 2;
 	lab_vt_graphics(0);
