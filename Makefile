@@ -10,7 +10,7 @@ BUILD    := build
 GUEST    := $(BUILD)/guest
 IGT      := $(BUILD)/igt
 
-GUEST_PROGS := labctl fbpattern fbdemo fbbench fbstress fbfuzz
+GUEST_PROGS := labctl fbpattern fbdemo fbbench fbstress fbfuzz fbmm fbrace
 IGT_TESTS   := $(basename $(notdir $(wildcard igt-tests/*.c)))
 
 .PHONY: all deps kernel kernel-stock programs run check bench ablate build-coverage bisect-check series docs check-debug check-kcsan stress clean distclean help
@@ -55,7 +55,7 @@ kernel-stock: deps
 programs: $(addprefix $(GUEST)/,$(GUEST_PROGS)) $(addprefix $(IGT)/,$(IGT_TESTS))
 
 $(GUEST)/%: guest/%.c guest/lab.c guest/lab.h | $(GUEST)
-	$(CC) $(CFLAGS) -Iguest -o $@ $< guest/lab.c -lm
+	$(CC) $(CFLAGS) -Iguest -o $@ $< guest/lab.c -lm -lpthread
 
 $(IGT)/%: igt-tests/%.c igt-tests/harness/igt_core.c igt-tests/harness/igt.h | $(IGT)
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -Iigt-tests/harness -o $@ $< igt-tests/harness/igt_core.c -lm

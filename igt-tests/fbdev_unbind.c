@@ -6,11 +6,14 @@
  * /dev/fb0 back.  Needs root and sysfs; it replaces the device under test,
  * so run it last.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <libgen.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -57,10 +60,21 @@ static bool helper_present(void)
 	return found;
 }
 
-static void writer(uint8_t *p, size_t len)
+/* Pin the calling process to @cpu, if the kernel has it. */
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void writer(uint8_t *p, size_t len, int cpu)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
+	pin(cpu);
 	/* Keep touching every page until the mapping goes away. */
 	for (int round = 0; round < 1000000; round++)
 		for (size_t off = 0; off < len; off += page)
@@ -110,14 +124,17 @@ igt_main
 		igt_require_f(helper_present(), "only for drm_fbdev_shadow\n");
 	}
 
-	igt_describe("Unbind under a writer: SIGBUS, no use after free; rebind works.");
+	igt_describe("Unbind under a writer on every other CPU: SIGBUS, no use after "
+		     "free; rebind works.");
 	igt_subtest("unbind-while-writing") {
 		struct fb_fix_screeninfo fix;
 		char *name = basename(device);
 		int fd = open("/dev/fb0", O_RDWR), status;
+		int cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		int writers = cpus > 1 ? cpus - 1 : 1;
 		uint8_t *p, *ro, *priv;
+		pid_t pids[64];
 		size_t len;
-		pid_t pid;
 
 		igt_assert(fd >= 0);
 		igt_assert_eq(ioctl(fd, FBIOGET_FSCREENINFO, &fix), 0);
@@ -130,16 +147,25 @@ igt_main
 		touch(p, len);
 		touch(ro, len);
 		touch(priv, len);
-		pid = fork();
-		igt_assert(pid >= 0);
-		if (pid == 0)
-			writer(p, len);
+		/* The unbind on CPU 0, a writer on each of the others. */
+		pin(0);
+		igt_assert(writers <= 64);
+		for (int i = 0; i < writers; i++) {
+			pids[i] = fork();
+			igt_assert(pids[i] >= 0);
+			if (pids[i] == 0) {
+				signal(SIGBUS, SIG_DFL);
+				writer(p, len, cpus > 1 ? i + 1 : 0);
+			}
+		}
 		sleep_ms(300);
 
 		igt_assert_f(sysfs_write(driver, "unbind", name), "cannot unbind %s\n", name);
-		igt_assert_eq(waitpid(pid, &status, 0), pid);
-		igt_assert_f(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS,
-			     "writer ended with status %#x, not SIGBUS\n", status);
+		for (int i = 0; i < writers; i++) {
+			igt_assert_eq(waitpid(pids[i], &status, 0), pids[i]);
+			igt_assert_f(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS,
+				     "writer %d ended with status %#x, not SIGBUS\n", i, status);
+		}
 		/*
 		 * No PTE may survive: a read through any of them would read
 		 * memory the device has freed. Every page of every mapping
@@ -166,6 +192,44 @@ igt_main
 		p[0] = 0x11;
 		igt_assert_eq(p[0], 0x11);
 		munmap(p, fix.smem_len);
+		close(fd);
+	}
+
+	igt_describe("write() and drawing through a file of an unbound fbdev reach no "
+		     "memory of the device; rebind works.");
+	igt_subtest("write-after-unbind") {
+		struct fb_fix_screeninfo fix;
+		char *name = basename(device);
+		int fd = open("/dev/fb0", O_RDWR);
+		uint8_t line[4096];
+		size_t len;
+
+		igt_assert(fd >= 0);
+		igt_assert_eq(ioctl(fd, FBIOGET_FSCREENINFO, &fix), 0);
+		len = fix.smem_len;
+		igt_assert_f(sysfs_write(driver, "unbind", name), "cannot unbind %s\n", name);
+		/*
+		 * The fbdev lives on while the file is open: each write()
+		 * schedules its damage, which must not reach the device's
+		 * memory, unmapped by now. Several rounds, each left time to
+		 * be flushed.
+		 */
+		memset(line, 0x5a, sizeof(line));
+		for (int round = 0; round < 20; round++) {
+			off_t off = (off_t)(round * 7919 * 64) % (off_t)(len - sizeof(line));
+
+			igt_assert(pwrite(fd, line, sizeof(line), off) >= 0 || errno == ENODEV);
+			sleep_ms(30);
+		}
+		close(fd);
+
+		igt_assert_f(sysfs_write(driver, "bind", name), "cannot bind %s again\n", name);
+		for (int i = 0; i < 100 && access("/dev/fb0", F_OK); i++)
+			sleep_ms(50);
+		fd = open("/dev/fb0", O_RDWR);
+		igt_assert_f(fd >= 0, "no /dev/fb0 after rebinding\n");
+		igt_assert_eq(ioctl(fd, FBIOGET_FSCREENINFO, &fix), 0);
+		igt_assert_eq(pwrite(fd, line, 64, 0), 64);
 		close(fd);
 	}
 }

@@ -51,6 +51,34 @@ DEVICES = {
 }
 
 
+# vCPUs of a guest: make check and the benchmark run 2, the long and slow
+# runs (make check-debug, make check-kcsan, make stress) run 4 (MANY_CPUS).
+# QEMU's multi-threaded TCG runs them on the host's cores.
+CPUS = 2
+MANY_CPUS = 4
+
+# Printed by a guest script (CPU_SCRIPT) and judged by smp_verdict().
+CPU_SCRIPT = ('echo "cpus-online: $(grep -c ^processor /proc/cpuinfo) '
+              '$(cat /sys/devices/system/cpu/online)"; echo "kernel-version: $(uname -v)"')
+
+
+def smp_verdict(output, cpus):
+    """(ok, detail): the guest brought up all @cpus vCPUs and its kernel
+    preempts fully (uname -v says PREEMPT or PREEMPT_RT; PREEMPT_DYNAMIC
+    kernels must be booted with preempt=full, which uname cannot tell)."""
+    m = re.search(r"^cpus-online: (\d+) (\S*)$", output, re.M)
+    if not m:
+        return False, "the guest did not report its CPUs"
+    online = int(m.group(1))
+    v = re.search(r"^kernel-version: (.*)$", output, re.M)
+    words = v.group(1).split() if v else []
+    if online != cpus:
+        return False, f"{online} CPUs online ({m.group(2)}), QEMU gave {cpus}"
+    if not ({"PREEMPT", "PREEMPT_RT"} & set(words)):
+        return False, f"kernel without full preemption: {' '.join(words)}"
+    return True, f"{online} CPUs, {' '.join(words[:3])}"
+
+
 class GuestError(Exception):
     pass
 
@@ -111,7 +139,7 @@ class QMP:
 
 class Guest:
     def __init__(self, kernel, device="virtio", rundir=None, timeout=300,
-                 append="", kunit=False, memory=1024, echo=None):
+                 append="", kunit=False, memory=1024, echo=None, cpus=CPUS):
         if device not in DEVICES:
             raise GuestError(f"unknown device '{device}' (choose from {', '.join(DEVICES)})")
         if not os.path.exists(kernel):
@@ -123,6 +151,7 @@ class Guest:
         self.append = append
         self.kunit = kunit
         self.memory = memory
+        self.cpus = cpus              # vCPUs; the guest must bring up every one
         self.echo = echo              # callable(line) for live console lines
         self.checks = []
         self.proc = None
@@ -214,7 +243,7 @@ class Guest:
 
     def qemu_args(self):
         con = os.path.join(self.rundir, "console.log")
-        return [QEMU, "-accel", "tcg", "-smp", "2", "-m", str(self.memory),
+        return [QEMU, "-accel", "tcg", "-smp", str(self.cpus), "-m", str(self.memory),
                 "-nodefaults", "-no-reboot", "-display", "none",
                 "-kernel", self.kernel, "-append", self.cmdline(),
                 "-chardev", f"file,id=con,path={con}", "-serial", "chardev:con",

@@ -57,9 +57,10 @@
  * mapping of the pfns behind the vmalloc memory. Faults insert read-only
  * PTEs; the first write to a page comes through
  * &vm_operations_struct.pfn_mkwrite, which records the page in a dirty
- * bitmap and makes the PTE writable. A worker then write-protects the pages
- * again with wp_shared_mapping_range() and turns runs of dirty pages into
- * damage clips for the framebuffer's &drm_framebuffer_funcs.dirty hook:
+ * bitmap and makes the PTE writable. A worker then write-protects and
+ * cleans the pages again with wp_clean_record_shared_mapping_range() (one
+ * update per PTE, see drm_fbdev_shadow_rearm()) and turns runs of dirty
+ * pages into damage clips for the framebuffer's &drm_framebuffer_funcs.dirty hook:
  * whole scanlines, with exact horizontal bounds where a run lies within one
  * scanline, and several clips per flush. Flushes follow the display's
  * refresh rate: the first within a frame of a write after idle, then one
@@ -140,6 +141,11 @@ struct drm_fbdev_shadow {
 	struct drm_fbdev_shadow_geometry geo;
 	/* blit target; a null map means the client buffer, mapped per blit */
 	struct iosys_map dst;
+	/*
+	 * Held across a present: the flush worker and the damage worker must
+	 * not blit or call the driver's dirty callback at the same time.
+	 */
+	struct mutex present_lock;
 
 	struct file *tracked;		/* shared mappings that may write */
 	struct file *others;		/* read-only shared and private mappings */
@@ -153,6 +159,7 @@ struct drm_fbdev_shadow {
 	unsigned long *flushing;	/* only used by the flush worker */
 	unsigned long *closed;		/* covered by writable mappings that closed */
 	bool dead;
+	bool sync;			/* msync(): flush now, whatever the period */
 	struct drm_fbdev_shadow_tracking track;
 	/*
 	 * Sub-page damage in write-protect mode, see
@@ -192,10 +199,22 @@ static struct drm_fbdev_shadow *to_shadow(struct drm_fb_helper *helper)
 	return helper->shadow;
 }
 
+/*
+ * Links the helper's files to their shadow: a file can outlive it, see
+ * drm_fbdev_shadow_file_fsync().
+ */
+static DEFINE_SPINLOCK(drm_fbdev_shadow_files_lock);
+
 static void drm_fbdev_shadow_free(struct kref *ref)
 {
 	struct drm_fbdev_shadow *shadow = container_of(ref, struct drm_fbdev_shadow, ref);
 
+	spin_lock(&drm_fbdev_shadow_files_lock);
+	if (shadow->tracked)
+		shadow->tracked->private_data = NULL;
+	if (shadow->others)
+		shadow->others->private_data = NULL;
+	spin_unlock(&drm_fbdev_shadow_files_lock);
 	if (shadow->tracked)
 		fput(shadow->tracked);
 	if (shadow->others)
@@ -209,6 +228,7 @@ static void drm_fbdev_shadow_free(struct kref *ref)
 	bitmap_free(shadow->stale);
 	if (shadow->mode == DRM_FBDEV_SHADOW_MODE_BLIT)
 		vfree(shadow->vaddr);
+	mutex_destroy(&shadow->present_lock);
 	mutex_destroy(&shadow->lock);
 	kfree(shadow);
 }
@@ -556,12 +576,26 @@ static int drm_fbdev_shadow_present(struct drm_fbdev_shadow *shadow,
 	struct drm_framebuffer *fb = shadow->helper->fb;
 	int ret = 0, idx;
 
-	if (!n || !drm_dev_enter(fb->dev, &idx))
+	/*
+	 * Nor once the helper is dead: a driver that does not unplug (qxl)
+	 * unmaps the buffer's memory right after unregistering, while files
+	 * still open can write() and so schedule the damage worker.
+	 * drm_fbdev_shadow_kill() waits for both workers after setting @dead.
+	 */
+	if (!n || READ_ONCE(shadow->dead) || !drm_dev_enter(fb->dev, &idx))
 		return 0;
+	/*
+	 * One present at a time, as fb_defio's single worker did: drivers
+	 * do not all expect their dirty callback to run twice at once. qxl's
+	 * maps the buffer without its reservation, and a concurrent blit's
+	 * vunmap_local() then unmapped the memory that dirty was reading.
+	 */
+	mutex_lock(&shadow->present_lock);
 	if (shadow->mode == DRM_FBDEV_SHADOW_MODE_BLIT)
 		ret = drm_fbdev_shadow_blit_to_buffer(shadow, clips, n);
 	if (!ret && fb->funcs->dirty)
 		ret = fb->funcs->dirty(fb, NULL, 0, 0, clips, n);
+	mutex_unlock(&shadow->present_lock);
 	drm_dev_exit(idx);
 	return ret;
 }
@@ -659,16 +693,42 @@ static void drm_fbdev_shadow_kick(struct drm_fbdev_shadow *shadow)
 	schedule_delayed_work(&shadow->flush_work, delay);
 }
 
-/* Write-protect the recorded pages again, in write-protect mode. */
+/*
+ * Write-protect the pages from @first to @last again and clean their dirty
+ * bits, recording the dirty ones, under shadow->lock. Write protection
+ * alone is not enough: mprotect() makes a read-only PTE of a shared
+ * mapping writable without any fault when it is dirty
+ * (can_change_pte_writable(): the file system has been told about the
+ * write already), so after mprotect(PROT_READ) and back to
+ * PROT_READ | PROT_WRITE every page written before would take writes that
+ * no flush reports. Nor are two walks, one that write-protects and one
+ * that cleans: mprotect() holds neither shadow->lock nor the mapping's
+ * i_mmap_rwsem, and could upgrade a PTE between them. One walk changes
+ * both bits in one update under the page table lock, which mprotect()
+ * takes too; a clean, read-only PTE becomes writable only through
+ * drm_fbdev_shadow_mkwrite(). The dirty bits it finds are those of pages
+ * already recorded, or of writes in scan mode that it records now.
+ */
+static unsigned long drm_fbdev_shadow_rearm(struct drm_fbdev_shadow *shadow,
+					    pgoff_t first, pgoff_t last)
+{
+	pgoff_t start = first, end = first;
+
+	if (!DRM_FBDEV_SHADOW_CAN_TRACK || first > last)
+		return 0;
+	return wp_clean_record_shared_mapping_range(shadow->tracked->f_mapping, first,
+						    last - first + 1, 0, shadow->dirty,
+						    &start, &end);
+}
+
+/* Re-arm write protection on the recorded pages, in write-protect mode. */
 static void drm_fbdev_shadow_protect(struct drm_fbdev_shadow *shadow)
 {
 	unsigned long first = find_first_bit(shadow->dirty, shadow->npages);
-	unsigned long last;
 
-	if (!DRM_FBDEV_SHADOW_CAN_TRACK || first >= shadow->npages)
+	if (first >= shadow->npages)
 		return;
-	last = find_last_bit(shadow->dirty, shadow->npages);
-	wp_shared_mapping_range(shadow->tracked->f_mapping, first, last - first + 1);
+	drm_fbdev_shadow_rearm(shadow, first, find_last_bit(shadow->dirty, shadow->npages));
 }
 
 /*
@@ -754,13 +814,15 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	/*
 	 * At most one flush per refresh period: a write can schedule the
 	 * worker while it runs, before it takes the lock and moves last_flush.
+	 * msync() asks for a flush now.
 	 */
-	if (shadow->last_flush &&
+	if (!shadow->sync && shadow->last_flush &&
 	    ktime_before(now, ktime_add_ns(shadow->last_flush, shadow->period_ns))) {
 		drm_fbdev_shadow_kick(shadow);
 		mutex_unlock(&shadow->lock);
 		return;
 	}
+	shadow->sync = false;
 	scanned = shadow->track.scan;
 	if (scanned) {
 		atomic64_inc(&shadow->scans);
@@ -787,9 +849,8 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	 * the writable mappings after it unprotected.
 	 */
 	if (scanned && !shadow->track.scan) {
-		if (DRM_FBDEV_SHADOW_CAN_TRACK)
-			wp_shared_mapping_range(shadow->tracked->f_mapping, 0, shadow->npages);
-		drm_fbdev_shadow_scan(shadow);
+		atomic64_add(drm_fbdev_shadow_rearm(shadow, 0, shadow->npages - 1),
+			     &shadow->scan_pages);
 	} else if (shadow->track.scan) {
 		if (!scanned)
 			drm_fbdev_shadow_scan(shadow);
@@ -979,8 +1040,47 @@ static const struct vm_operations_struct drm_fbdev_shadow_vm_ops = {
 	.pfn_mkwrite = drm_fbdev_shadow_mkwrite,
 };
 
+/* Flush now and wait until the damage has been handed to the driver. */
+static void drm_fbdev_shadow_sync(struct drm_fbdev_shadow *shadow)
+{
+	mutex_lock(&shadow->lock);
+	if (shadow->dead) {
+		mutex_unlock(&shadow->lock);
+		return;
+	}
+	shadow->sync = true;
+	mod_delayed_work(system_wq, &shadow->flush_work, 0);
+	mutex_unlock(&shadow->lock);
+	flush_delayed_work(&shadow->flush_work);
+}
+
+/*
+ * msync(MS_SYNC) on a shared mapping calls fsync on the mapping's file,
+ * which is the helper's: without this it would fail with EINVAL, where
+ * fb_defio flushes at once. msync() holds the file, not the mapping, so
+ * the last mapping may be unmapped and the shadow freed meanwhile; the
+ * file finds its shadow under drm_fbdev_shadow_files_lock.
+ */
+static int drm_fbdev_shadow_file_fsync(struct file *file, loff_t start, loff_t end,
+				       int datasync)
+{
+	struct drm_fbdev_shadow *shadow;
+
+	spin_lock(&drm_fbdev_shadow_files_lock);
+	shadow = file->private_data;
+	if (shadow && !kref_get_unless_zero(&shadow->ref))
+		shadow = NULL;
+	spin_unlock(&drm_fbdev_shadow_files_lock);
+	if (!shadow)
+		return 0;
+	drm_fbdev_shadow_sync(shadow);
+	kref_put(&shadow->ref, drm_fbdev_shadow_free);
+	return 0;
+}
+
 static const struct file_operations drm_fbdev_shadow_file_fops = {
 	.owner = THIS_MODULE,
+	.fsync = drm_fbdev_shadow_file_fsync,
 };
 
 /*
@@ -1085,7 +1185,7 @@ EXPORT_SYMBOL(drm_fbdev_shadow_fb_mmap);
 static void drm_fbdev_shadow_kill(struct drm_fbdev_shadow *shadow)
 {
 	mutex_lock(&shadow->lock);
-	shadow->dead = true;
+	WRITE_ONCE(shadow->dead, true);
 	mutex_unlock(&shadow->lock);
 	/* PTEs hold no reference: none may outlive the memory. */
 	if (shadow->tracked)
@@ -1093,6 +1193,8 @@ static void drm_fbdev_shadow_kill(struct drm_fbdev_shadow *shadow)
 	if (shadow->others)
 		unmap_mapping_range(shadow->others->f_mapping, 0, 0, 1);
 	cancel_delayed_work_sync(&shadow->flush_work);
+	/* A damage worker that saw the helper alive presents before this returns. */
+	cancel_work_sync(&shadow->helper->damage_work);
 	/* Once: the fbdev may outlive the device's debugfs directory. */
 	if (!shadow->debugfs)
 		return;
@@ -1313,10 +1415,11 @@ static void drm_fbdev_shadow_alloc_copy(struct drm_fbdev_shadow *shadow)
 }
 
 /* Each file has its own inode, hence its own address_space. */
-static int drm_fbdev_shadow_new_file(const char *name, struct file **file)
+static int drm_fbdev_shadow_new_file(struct drm_fbdev_shadow *shadow, const char *name,
+				     struct file **file)
 {
 	struct file *f = anon_inode_create_getfile(name, &drm_fbdev_shadow_file_fops,
-						   NULL, O_RDWR, NULL);
+						   shadow, O_RDWR, NULL);
 
 	if (IS_ERR(f))
 		return PTR_ERR(f);
@@ -1342,6 +1445,7 @@ static int drm_fbdev_shadow_init(struct drm_fb_helper *fb_helper,
 		return -ENOMEM;
 	kref_init(&shadow->ref);
 	mutex_init(&shadow->lock);
+	mutex_init(&shadow->present_lock);
 	INIT_DELAYED_WORK(&shadow->flush_work, drm_fbdev_shadow_flush_work);
 	shadow->helper = fb_helper;
 	shadow->mode = mode;
@@ -1375,10 +1479,11 @@ static int drm_fbdev_shadow_init(struct drm_fb_helper *fb_helper,
 			goto err;
 		if (DRM_FBDEV_SHADOW_CAN_TRACK && shadow->damage)
 			drm_fbdev_shadow_alloc_copy(shadow);
-		ret = drm_fbdev_shadow_new_file("[drm-fbdev-shadow]", &shadow->tracked);
+		ret = drm_fbdev_shadow_new_file(shadow, "[drm-fbdev-shadow]", &shadow->tracked);
 		if (ret)
 			goto err;
-		ret = drm_fbdev_shadow_new_file("[drm-fbdev-shadow-ro]", &shadow->others);
+		ret = drm_fbdev_shadow_new_file(shadow, "[drm-fbdev-shadow-ro]",
+						&shadow->others);
 		if (ret)
 			goto err;
 	}

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fbrace: races between writers on every CPU and the helper's flushes,
+ * ended by an exact check of the screen.
+ *
+ *   fbrace [--seconds S] MODE...
+ *
+ * One writer thread is pinned to each online CPU, so whichever CPU the
+ * flush worker runs on, writers keep storing on the others while it
+ * collects the dirty pages, re-arms write protection (and waits for every
+ * CPU's TLB to drop the writable entries) and compares pages with what
+ * the display got. Each writer owns one pixel in each of 64 rows spread
+ * over the screen, so all writers share the same pages, and stores an
+ * increasing sequence number into its pixels, one colour per number, each
+ * colour different from the one before. When the writers stop, the last
+ * number of every pixel must be on the screen: a store the helper did not
+ * see leaves the colour of the number before it.
+ *
+ * Modes:
+ *   wp      write-protect mode: the pixels' pages are about a tenth of the
+ *           buffer, between the thresholds of the tracking modes, so it
+ *           stays as it starts
+ *   scan    the same after full frames have switched the helper to scan
+ *           mode, where it stays
+ *   switch  wp, while another thread rewrites every other row in bursts of
+ *           full frames and pauses, so the helper switches modes again and
+ *           again under the writers
+ *   delay   wp with fbdev_shadow_mkwrite_delay_us at 200: each write fault
+ *           sleeps after recording its page, with the PTE writable
+ *   churn   wp, while a thread pinned to another CPU than the writers'
+ *           splits and merges their mapping with mprotect() on pages they
+ *           do not write, adds and drops PROT_EXEC on the whole mapping
+ *           (which makes the mm upgrade read-only but dirty PTEs to
+ *           writable), moves a second mapping with mremap(), writes it
+ *           and unmaps it, and forks children that map, write and exit
+ *
+ * Prints "e2e race-MODE: PASS|FAIL (...)" with the stores, the flushes and
+ * the mode switches seen, and the CPUs the flushes ran on.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lab.h"
+
+#define ROWS 64
+#define MAX_WRITERS 16
+
+/* Seven colours; number n takes colour n % 7, never the colour of n - 1. */
+static const uint32_t colours[7] = {
+	0xff0000, 0x00ff00, 0x0000ff, 0xffff00, 0x00ffff, 0xff00ff, 0xffffff,
+};
+
+struct race {
+	struct lab_fb fb;
+	unsigned int w, h;
+	unsigned int rows[ROWS];
+	int ncpus, cpus[MAX_WRITERS];
+	atomic_int stop;
+	double seconds;
+	const char *mode;
+	/* the churn thread's own pixels */
+	unsigned int churn_row;
+	unsigned long churn_seq;
+	int exec_ok;		/* mprotect(PROT_EXEC) works on the mapping */
+	/* the switching thread's rows: all but the writers' rows */
+	uint32_t switch_rgb;
+	int switching;
+};
+
+struct writer {
+	struct race *r;
+	int index, cpu;
+	unsigned long seq;	/* the last number stored */
+	pthread_t thread;
+};
+
+static char counters[256];
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static int counter_word(const char *name, char value[64])
+{
+	char line[128], key[64];
+	FILE *f = fopen(counters, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %63s", key, value) == 2 && !strcmp(key, name)) {
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	return -1;
+}
+
+static unsigned long long counter(const char *name)
+{
+	char v[64];
+
+	return counter_word(name, v) ? 0 : strtoull(v, NULL, 10);
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		perror("fbrace: sched_setaffinity");
+}
+
+static unsigned int pixel_x(int writer, unsigned int row)
+{
+	return 32 + writer * 24 + row % 16;
+}
+
+static void put(struct lab_fb *fb, uint8_t *map, unsigned int x, unsigned int y, uint32_t rgb)
+{
+	uint32_t px = lab_fb_pixel(fb, rgb);
+	volatile uint8_t *p = map + (size_t)y * fb->fix.line_length + (size_t)x * fb->bpp;
+
+	for (unsigned int i = 0; i < fb->bpp; i++)
+		p[i] = px >> (8 * i);
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *wr = arg;
+	struct race *r = wr->r;
+
+	pin(wr->cpu);
+	while (!atomic_load(&r->stop)) {
+		unsigned long n = wr->seq + 1;
+
+		for (int i = 0; i < ROWS; i++)
+			put(&r->fb, r->fb.map, pixel_x(wr->index, r->rows[i]), r->rows[i],
+			    colours[n % 7]);
+		wr->seq = n;
+		/* Let the other CPU's worker and writers in now and then. */
+		if (!(n % 64))
+			sched_yield();
+	}
+	return NULL;
+}
+
+static int is_writer_row(const struct race *r, unsigned int y)
+{
+	for (int i = 0; i < ROWS; i++)
+		if (r->rows[i] == y)
+			return 1;
+	return 0;
+}
+
+/* Rewrite every row but the writers' in bursts of frames, then pause. */
+static void *switch_main(void *arg)
+{
+	struct race *r = arg;
+	size_t pitch = r->fb.fix.line_length;
+	uint8_t *row = malloc(pitch);
+	unsigned int frame = 0;
+
+	pin(0);
+	while (!atomic_load(&r->stop)) {
+		for (int f = 0; f < 20 && !atomic_load(&r->stop); f++, frame++) {
+			uint32_t rgb = colours[frame % 7];
+
+			lab_fb_pack_row(&r->fb, row, r->w, lab_fb_pixel(&r->fb, rgb));
+			for (unsigned int y = 0; y < r->h; y++)
+				if (!is_writer_row(r, y))
+					memcpy(r->fb.map + y * pitch, row, (size_t)r->w * r->fb.bpp);
+			r->switch_rgb = rgb;
+			sleep_ms(16);
+		}
+		sleep_ms(400);
+	}
+	free(row);
+	return NULL;
+}
+
+/*
+ * Split and merge the writers' mapping, move, write and drop a second
+ * one, and fork children that map, write and exit. Its pixels are in
+ * churn_row, which no writer uses.
+ */
+static void *churn_main(void *arg)
+{
+	struct race *r = arg;
+	size_t pitch = r->fb.fix.line_length, page = sysconf(_SC_PAGESIZE);
+	size_t size = r->fb.size;
+	/* a page of the writers' mapping that holds none of their rows */
+	size_t quiet = ((size_t)r->churn_row * pitch / page) * page;
+
+	pin(0);
+	while (!atomic_load(&r->stop)) {
+		unsigned long n = r->churn_seq + 1;
+		uint8_t *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fb.fd, 0);
+		void *to;
+		pid_t pid;
+
+		if (mprotect(r->fb.map + quiet + page, page, PROT_READ) ||
+		    mprotect(r->fb.map + quiet + page, page, PROT_READ | PROT_WRITE))
+			perror("fbrace: mprotect");
+		/*
+		 * Changing the protection of the pages being written, with
+		 * write access kept, makes the mm upgrade every read-only but
+		 * dirty PTE to writable without a fault, while flushes re-arm.
+		 */
+		for (unsigned int i = 0; i < 16 && r->exec_ok; i++) {
+			if (mprotect(r->fb.map, size, PROT_READ | PROT_WRITE | PROT_EXEC) ||
+			    mprotect(r->fb.map, size, PROT_READ | PROT_WRITE)) {
+				perror("fbrace: mprotect(PROT_EXEC)");
+				r->exec_ok = 0;
+			}
+		}
+		if (m == MAP_FAILED) {
+			perror("fbrace: mmap");
+			break;
+		}
+		to = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		m = mremap(m, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+		if (m == MAP_FAILED) {
+			perror("fbrace: mremap");
+			break;
+		}
+		for (unsigned int x = 0; x < 8; x++)
+			put(&r->fb, m, x, r->churn_row, colours[n % 7]);
+		munmap(m, size);
+		/* A child writes the next number and exits at once. */
+		pid = fork();
+		if (pid == 0) {
+			uint8_t *c = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+					  r->fb.fd, 0);
+
+			if (c == MAP_FAILED)
+				_exit(1);
+			for (unsigned int x = 0; x < 8; x++)
+				put(&r->fb, c, x, r->churn_row, colours[(n + 1) % 7]);
+			_exit(0);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		r->churn_seq = n + 1;
+	}
+	return NULL;
+}
+
+/* Flush events per CPU from the trace buffer, as "cpu0:N cpu1:N". */
+static void flush_cpus(char *out, size_t len)
+{
+	unsigned long per[64] = { 0 };
+	char line[512];
+	size_t n = 0;
+	FILE *f = fopen("/sys/kernel/tracing/trace", "r");
+
+	out[0] = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *b = strstr(line, "drm_fbdev_shadow_flush:");
+		char *c = strchr(line, '[');
+		int cpu;
+
+		if (b && c && sscanf(c, "[%d]", &cpu) == 1 && cpu >= 0 && cpu < 64)
+			per[cpu]++;
+	}
+	fclose(f);
+	for (int i = 0; i < 64; i++)
+		if (per[i])
+			n += snprintf(out + n, len - n, "%scpu%d:%lu", n ? " " : "", i, per[i]);
+}
+
+static int tracefs(const char *file, const char *value)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/%s", file);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs(value, f);
+	return fclose(f);
+}
+
+static int set_delay(const char *value)
+{
+	char path[256], *slash;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s", counters);
+	slash = strrchr(path, '/');
+	snprintf(slash + 1, sizeof(path) - (slash + 1 - path), "fbdev_shadow_mkwrite_delay_us");
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs(value, f);
+	return fclose(f);
+}
+
+static int run(struct race *r, const char *mode)
+{
+	struct writer wr[MAX_WRITERS];
+	pthread_t side;
+	int has_side = 0, ret;
+	unsigned long long fl0, sw0, wf0;
+	char name[64], req[128], reply[1024], cpus[256], tracking[64] = "?";
+	unsigned long stores = 0;
+	uint32_t bg = 0x000000;
+	FILE *spec;
+
+	r->mode = mode;
+	atomic_store(&r->stop, 0);
+	r->churn_seq = 0;
+	lab_fb_fill(&r->fb, 0, 0, r->w, r->h, lab_fb_pixel(&r->fb, bg));
+	sleep_ms(300);
+	if (!strcmp(mode, "scan")) {
+		for (int f = 0; f < 180; f++) {
+			lab_fb_fill(&r->fb, 0, 0, r->w, r->h, lab_fb_pixel(&r->fb, bg));
+			sleep_ms(16);
+			if (f >= 20 && !counter_word("tracking", tracking) &&
+			    !strcmp(tracking, "scan"))
+				break;
+		}
+	} else if (strcmp(mode, "wp") && strcmp(mode, "switch") && strcmp(mode, "delay") &&
+		   strcmp(mode, "churn")) {
+		fprintf(stderr, "fbrace: unknown mode '%s'\n", mode);
+		return 1;
+	}
+	if (!strcmp(mode, "delay") && set_delay("200"))
+		perror("fbrace: fbdev_shadow_mkwrite_delay_us");
+	tracefs("trace", "");
+	tracefs("events/drm_fbdev_shadow/drm_fbdev_shadow_flush/enable", "1");
+	fl0 = counter("flushes");
+	sw0 = counter("switches");
+	wf0 = counter("write_faults");
+	r->switch_rgb = bg;
+	for (int i = 0; i < r->ncpus; i++) {
+		wr[i] = (struct writer){ .r = r, .index = i, .cpu = r->cpus[i] };
+		pthread_create(&wr[i].thread, NULL, writer_main, &wr[i]);
+	}
+	if (!strcmp(mode, "switch"))
+		has_side = !pthread_create(&side, NULL, switch_main, r);
+	else if (!strcmp(mode, "churn"))
+		has_side = !pthread_create(&side, NULL, churn_main, r);
+	sleep_ms((int)(r->seconds * 1000));
+	atomic_store(&r->stop, 1);
+	for (int i = 0; i < r->ncpus; i++) {
+		pthread_join(wr[i].thread, NULL);
+		stores += wr[i].seq;
+	}
+	if (has_side)
+		pthread_join(side, NULL);
+	if (!strcmp(mode, "delay"))
+		set_delay("0");
+	counter_word("tracking", tracking);
+
+	snprintf(name, sizeof(name), "race-%s", mode);
+	snprintf(req, sizeof(req), "%s.spec", name);
+	spec = lab_run_file(req);
+	fprintf(spec, "size %u %u\n", r->w, r->h);
+	if (!strcmp(mode, "switch")) {
+		for (unsigned int y = 0; y < r->h; y++)
+			if (!is_writer_row(r, y) && r->switch_rgb != bg)
+				fprintf(spec, "fill 0 %u %u 1 %06x\n", y, r->w, r->switch_rgb);
+	}
+	for (int i = 0; i < r->ncpus; i++)
+		for (int k = 0; k < ROWS; k++)
+			if (wr[i].seq)
+				fprintf(spec, "fill %u %u 1 1 %06x\n",
+					pixel_x(i, r->rows[k]), r->rows[k],
+					colours[wr[i].seq % 7]);
+	if (r->churn_seq)
+		fprintf(spec, "fill 0 %u 8 1 %06x\n", r->churn_row, colours[r->churn_seq % 7]);
+	fclose(spec);
+	snprintf(req, sizeof(req), "EXPECT %s 8000", name);
+	ret = lab_host(req, reply, sizeof(reply));
+	if (ret < 0) {
+		perror("fbrace: host channel");
+		ret = 1;
+	}
+	tracefs("events/drm_fbdev_shadow/drm_fbdev_shadow_flush/enable", "0");
+	flush_cpus(cpus, sizeof(cpus));
+	printf("e2e %s: %s (%d writers on CPUs %d..%d, %lu rounds, %llu write faults, "
+	       "%llu flushes [%s], %llu mode switches, %lu churn rounds, ends in %s; %s)\n",
+	       name, ret ? "FAIL" : "PASS", r->ncpus, r->cpus[0], r->cpus[r->ncpus - 1],
+	       stores, counter("write_faults") - wf0, counter("flushes") - fl0, cpus,
+	       counter("switches") - sw0, r->churn_seq, tracking, reply);
+	fflush(stdout);
+	/* Let scan mode end before the next mode starts. */
+	sleep_ms(500);
+	return ret != 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct race r = { .seconds = 3 };
+	int failed = 0, a = 1;
+	cpu_set_t online;
+	glob_t g;
+
+	if (argc > 2 && !strcmp(argv[1], "--seconds")) {
+		r.seconds = atof(argv[2]);
+		a = 3;
+	}
+	if (a >= argc) {
+		fprintf(stderr, "usage: fbrace [--seconds S] wp|scan|switch|delay|churn...\n");
+		return 2;
+	}
+	if (glob("/sys/kernel/debug/dri/*/fbdev_shadow", 0, NULL, &g) || !g.gl_pathc) {
+		fprintf(stderr, "fbrace: no fbdev_shadow counters in debugfs\n");
+		return 2;
+	}
+	snprintf(counters, sizeof(counters), "%s", g.gl_pathv[0]);
+	globfree(&g);
+	if (sched_getaffinity(0, sizeof(online), &online))
+		CPU_ZERO(&online);
+	for (int c = 0; c < CPU_SETSIZE && r.ncpus < MAX_WRITERS; c++)
+		if (CPU_ISSET(c, &online))
+			r.cpus[r.ncpus++] = c;
+	if (r.ncpus < 2) {
+		fprintf(stderr, "fbrace: %d CPU online, the races need two\n", r.ncpus);
+		for (int i = a; i < argc; i++)
+			printf("e2e race-%s: FAIL (one CPU online)\n", argv[i]);
+		return 1;
+	}
+	lab_fb_open(&r.fb, NULL);
+	r.w = r.fb.var.xres;
+	r.h = r.fb.var.yres;
+	for (int i = 0; i < ROWS; i++)
+		r.rows[i] = 3 + i * ((r.h - 8) / ROWS);
+	r.churn_row = r.rows[ROWS / 2] + 2;
+	r.exec_ok = 1;
+	lab_vt_graphics(1);
+	for (; a < argc; a++)
+		failed |= run(&r, argv[a]);
+	lab_vt_graphics(0);
+	lab_fb_close(&r.fb);
+	return failed;
+}
