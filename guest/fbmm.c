@@ -550,6 +550,16 @@ static int run(struct ctx *c, unsigned int i, unsigned int seq)
 	} else {
 		fill_all(c, base);
 		settle();
+		/*
+		 * The previous operation's fill and this one can be two full
+		 * flushes in a row, which switch to scan mode; it ends four
+		 * flushes after the writes stop and re-arms every page.
+		 */
+		for (int t = 0; t < 60; t++) {
+			if (!counter_word("tracking", mode) && !strcmp(mode, "write-protect"))
+				break;
+			sleep_ms(50);
+		}
 		counter_word("tracking", mode);
 		if (strcmp(mode, "write-protect"))
 			failf(c, "tracking is %s, not write-protect, before the operation", mode);
