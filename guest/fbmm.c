@@ -33,7 +33,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,8 +65,6 @@ struct ctx {
 	char why[256];		/* first reason for failing, empty if none */
 };
 
-static char counters[256];
-
 static void failf(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -79,45 +76,14 @@ static void failf(struct ctx *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static int counter_word(const char *name, char value[64])
-{
-	char line[128], key[64];
-	FILE *f = fopen(counters, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %63s", key, value) == 2 && !strcmp(key, name)) {
-			fclose(f);
-			return 0;
-		}
-	}
-	fclose(f);
-	return -1;
-}
-
-static unsigned long long counter(const char *name)
-{
-	char v[64];
-
-	return counter_word(name, v) ? 0 : strtoull(v, NULL, 10);
-}
-
 /* Wait until no flush has started for 150 ms: nothing is under way or due. */
 static void settle(void)
 {
 	for (int i = 0; i < 40; i++) {
-		unsigned long long fl = counter("flushes");
+		unsigned long long fl = lab_counter("flushes");
 
-		sleep_ms(150);
-		if (counter("flushes") == fl)
+		lab_sleep_ms(150);
+		if (lab_counter("flushes") == fl)
 			return;
 	}
 }
@@ -281,32 +247,32 @@ static void op_pkey_mprotect(struct ctx *c, uint32_t rgb)
 	printf("fbmm: pkey_mprotect with key %ld\n", k);
 }
 
-static void op_mremap_move(struct ctx *c, uint32_t rgb)
+/* Move or resize the first segment with mremap(), then draw. */
+static void remap(struct ctx *c, size_t len, int flags, void *to, uint32_t rgb)
 {
 	struct seg *s = &c->seg[0];
-	void *to = mmap(NULL, s->len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	void *p = to == MAP_FAILED ? MAP_FAILED :
-		  mremap(s->base, s->len, s->len, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	void *p = to == MAP_FAILED ? MAP_FAILED : mremap(s->base, s->len, len, flags, to);
 
 	if (p == MAP_FAILED) {
 		failf(c, "mremap: %s", strerror(errno));
 		return;
 	}
 	s->base = p;
+	s->len = len;
 	draw_new(c, rgb);
+}
+
+static void op_mremap_move(struct ctx *c, uint32_t rgb)
+{
+	size_t len = c->seg[0].len;
+
+	remap(c, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+	      mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), rgb);
 }
 
 static void op_mremap_shrink(struct ctx *c, uint32_t rgb)
 {
-	struct seg *s = &c->seg[0];
-	size_t half = page_down(s->len / 2);
-
-	if (mremap(s->base, s->len, half, 0) == MAP_FAILED) {
-		failf(c, "mremap: %s", strerror(errno));
-		return;
-	}
-	s->len = half;
-	draw_new(c, rgb);
+	remap(c, page_down(c->seg[0].len / 2), 0, NULL, rgb);
 }
 
 static void op_munmap_partial(struct ctx *c, uint32_t rgb)
@@ -539,12 +505,12 @@ static int run(struct ctx *c, unsigned int i, unsigned int seq)
 		/* Whole frames at 60 Hz until the helper scans, at most 3 s. */
 		for (int f = 0; f < 180; f++) {
 			fill_all(c, f & 1 ? base : base ^ 0x808080);
-			sleep_ms(16);
-			if (f >= 20 && !counter_word("tracking", mode) && !strcmp(mode, "scan"))
+			lab_sleep_ms(16);
+			if (f >= 20 && !lab_counter_word("tracking", mode) && !strcmp(mode, "scan"))
 				break;
 		}
 		fill_all(c, base);
-		counter_word("tracking", mode);
+		lab_counter_word("tracking", mode);
 		if (strcmp(mode, "scan"))
 			failf(c, "tracking is %s, not scan, before the operation", mode);
 	} else {
@@ -556,11 +522,11 @@ static int run(struct ctx *c, unsigned int i, unsigned int seq)
 		 * flushes after the writes stop and re-arms every page.
 		 */
 		for (int t = 0; t < 60; t++) {
-			if (!counter_word("tracking", mode) && !strcmp(mode, "write-protect"))
+			if (!lab_counter_word("tracking", mode) && !strcmp(mode, "write-protect"))
 				break;
-			sleep_ms(50);
+			lab_sleep_ms(50);
 		}
-		counter_word("tracking", mode);
+		lab_counter_word("tracking", mode);
 		if (strcmp(mode, "write-protect"))
 			failf(c, "tracking is %s, not write-protect, before the operation", mode);
 	}
@@ -586,7 +552,6 @@ int main(int argc, char **argv)
 	struct ctx c = { };
 	int failed = 0, first = 1;
 	unsigned int seq = 0;
-	glob_t g;
 
 	if (argc > 1 && !strcmp(argv[1], "--scan")) {
 		c.scan = 1;
@@ -599,12 +564,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "\n");
 		return 2;
 	}
-	if (glob("/sys/kernel/debug/dri/*/fbdev_shadow", 0, NULL, &g) || !g.gl_pathc) {
+	if (!lab_counters_find()) {
 		fprintf(stderr, "fbmm: no fbdev_shadow counters in debugfs\n");
 		return 2;
 	}
-	snprintf(counters, sizeof(counters), "%s", g.gl_pathv[0]);
-	globfree(&g);
 	lab_fb_open(&c.fb, NULL);
 	c.w = c.fb.var.xres;
 	c.h = c.fb.var.yres;

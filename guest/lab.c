@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <glob.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,4 +175,48 @@ double lab_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void lab_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static char counters_path[256];
+
+const char *lab_counters_find(void)
+{
+	glob_t g;
+
+	if (glob("/sys/kernel/debug/dri/*/fbdev_shadow", 0, NULL, &g) || !g.gl_pathc)
+		return NULL;
+	snprintf(counters_path, sizeof(counters_path), "%s", g.gl_pathv[0]);
+	globfree(&g);
+	return counters_path;
+}
+
+int lab_counter_word(const char *name, char value[64])
+{
+	char line[128], key[64];
+	FILE *f = counters_path[0] ? fopen(counters_path, "r") : NULL;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %63s", key, value) == 2 && !strcmp(key, name)) {
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	return -1;
+}
+
+unsigned long long lab_counter(const char *name)
+{
+	char v[64];
+
+	return lab_counter_word(name, v) ? 0 : strtoull(v, NULL, 10);
 }

@@ -53,5 +53,16 @@ FILE *lab_run_file(const char *name);
 FILE *lab_spec_open(const char *name, unsigned int width, unsigned int height);
 
 double lab_now(void);	/* CLOCK_MONOTONIC in seconds */
+void lab_sleep_ms(int ms);
+
+/*
+ * The helper's counters in debugfs (fbdev_shadow of the first DRM device
+ * that has them). lab_counters_find() returns their path, or NULL when
+ * there are none; lab_counter_word() reads the value of @name as a word
+ * (0, or -1 when absent), lab_counter() as a number (0 when absent).
+ */
+const char *lab_counters_find(void);
+int lab_counter_word(const char *name, char value[64]);
+unsigned long long lab_counter(const char *name);
 
 #endif

@@ -114,6 +114,20 @@ static void touch(const uint8_t *p, size_t len)
 	(void)sum;
 }
 
+/* Bind the driver again and open its new /dev/fb0. */
+static int rebind(const char *name, struct fb_fix_screeninfo *fix)
+{
+	int fd;
+
+	igt_assert_f(sysfs_write(driver, "bind", name), "cannot bind %s again\n", name);
+	for (int i = 0; i < 100 && access("/dev/fb0", F_OK); i++)
+		sleep_ms(50);
+	fd = open("/dev/fb0", O_RDWR);
+	igt_assert_f(fd >= 0, "no /dev/fb0 after rebinding\n");
+	igt_assert_eq(ioctl(fd, FBIOGET_FSCREENINFO, fix), 0);
+	return fd;
+}
+
 igt_main
 {
 	igt_fixture {
@@ -181,12 +195,7 @@ igt_main
 		munmap(priv, len);
 		close(fd);
 
-		igt_assert_f(sysfs_write(driver, "bind", name), "cannot bind %s again\n", name);
-		for (int i = 0; i < 100 && access("/dev/fb0", F_OK); i++)
-			sleep_ms(50);
-		fd = open("/dev/fb0", O_RDWR);
-		igt_assert_f(fd >= 0, "no /dev/fb0 after rebinding\n");
-		igt_assert_eq(ioctl(fd, FBIOGET_FSCREENINFO, &fix), 0);
+		fd = rebind(name, &fix);
 		p = mmap(NULL, fix.smem_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		igt_assert(p != MAP_FAILED);
 		p[0] = 0x11;
@@ -223,12 +232,7 @@ igt_main
 		}
 		close(fd);
 
-		igt_assert_f(sysfs_write(driver, "bind", name), "cannot bind %s again\n", name);
-		for (int i = 0; i < 100 && access("/dev/fb0", F_OK); i++)
-			sleep_ms(50);
-		fd = open("/dev/fb0", O_RDWR);
-		igt_assert_f(fd >= 0, "no /dev/fb0 after rebinding\n");
-		igt_assert_eq(ioctl(fd, FBIOGET_FSCREENINFO, &fix), 0);
+		fd = rebind(name, &fix);
 		igt_assert_eq(pwrite(fd, line, 64, 0), 64);
 		close(fd);
 	}
