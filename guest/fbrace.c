@@ -27,6 +27,18 @@
  *           again under the writers
  *   delay   wp with fbdev_shadow_mkwrite_delay_us at 200: each write fault
  *           sleeps after recording its page, with the PTE writable
+ *   held    each writer owns one page and stores one number into it in
+ *           turn with the others, after the helper has gone idle, with
+ *           fbdev_shadow_mkwrite_delay_us at 20000: the flush its write
+ *           fault asks for runs on another CPU while the fault is still
+ *           held, after the page was recorded. With only that page dirty,
+ *           a PTE made writable outside the helper's lock would take the
+ *           store after the flush had re-armed and collected the page,
+ *           and nothing would ever report it
+ *   write   wp, while a thread pinned to another CPU than the writers'
+ *           rewrites a band of rows with write(): the fbdev damage worker
+ *           presents what write() changed while the flush worker presents
+ *           what the writers changed, on the same framebuffer
  *   churn   wp, while a thread pinned to another CPU than the writers'
  *           splits and merges their mapping with mprotect() on pages they
  *           do not write, adds and drops PROT_EXEC on the whole mapping
@@ -34,13 +46,18 @@
  *           writable), moves a second mapping with mremap(), writes it
  *           and unmaps it, and forks children that map, write and exit
  *
- * Prints "e2e race-MODE: PASS|FAIL (...)" with the stores, the flushes and
- * the mode switches seen, and the CPUs the flushes ran on.
+ * In write-protect mode each flush compares the recorded pages with what
+ * the display got while the writers keep faulting and storing into them,
+ * so wp, switch, delay, churn and write also race the sub-page comparison
+ * against stores into the page being compared ("pages compared" below).
+ *
+ * Prints "e2e race-MODE: PASS|FAIL (...)" with the stores, the flushes,
+ * the pages compared and the mode switches seen, and the CPUs the flushes
+ * ran on.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -77,7 +94,14 @@ struct race {
 	/* the switching thread's rows: all but the writers' rows */
 	uint32_t switch_rgb;
 	int switching;
+	/* held: whose turn it is to store */
+	atomic_uint turn;
+	/* write: the band that write() rewrites, and the last number written */
+	unsigned int band_row;
+	unsigned long band_seq;
 };
+
+#define BAND_ROWS 4
 
 struct writer {
 	struct race *r;
@@ -85,39 +109,6 @@ struct writer {
 	unsigned long seq;	/* the last number stored */
 	pthread_t thread;
 };
-
-static char counters[256];
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static int counter_word(const char *name, char value[64])
-{
-	char line[128], key[64];
-	FILE *f = fopen(counters, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %63s", key, value) == 2 && !strcmp(key, name)) {
-			fclose(f);
-			return 0;
-		}
-	}
-	fclose(f);
-	return -1;
-}
-
-static unsigned long long counter(const char *name)
-{
-	char v[64];
-
-	return counter_word(name, v) ? 0 : strtoull(v, NULL, 10);
-}
 
 static void pin(int cpu)
 {
@@ -143,12 +134,40 @@ static void put(struct lab_fb *fb, uint8_t *map, unsigned int x, unsigned int y,
 		p[i] = px >> (8 * i);
 }
 
+/* held: the row whose page writer @index owns, one page per writer */
+static unsigned int held_row(const struct race *r, int index)
+{
+	return r->rows[index * (ROWS / r->ncpus)];
+}
+
+static void held_main(struct writer *wr)
+{
+	struct race *r = wr->r;
+
+	while (!atomic_load(&r->stop)) {
+		if (atomic_load(&r->turn) % r->ncpus != (unsigned int)wr->index) {
+			lab_sleep_ms(1);
+			continue;
+		}
+		put(&r->fb, r->fb.map, pixel_x(wr->index, held_row(r, wr->index)),
+		    held_row(r, wr->index), colours[(wr->seq + 1) % 7]);
+		wr->seq++;
+		/* long enough for the helper to flush and go idle */
+		lab_sleep_ms(150);
+		atomic_fetch_add(&r->turn, 1);
+	}
+}
+
 static void *writer_main(void *arg)
 {
 	struct writer *wr = arg;
 	struct race *r = wr->r;
 
 	pin(wr->cpu);
+	if (!strcmp(r->mode, "held")) {
+		held_main(wr);
+		return NULL;
+	}
 	while (!atomic_load(&r->stop)) {
 		unsigned long n = wr->seq + 1;
 
@@ -189,9 +208,9 @@ static void *switch_main(void *arg)
 				if (!is_writer_row(r, y))
 					memcpy(r->fb.map + y * pitch, row, (size_t)r->w * r->fb.bpp);
 			r->switch_rgb = rgb;
-			sleep_ms(16);
+			lab_sleep_ms(16);
 		}
-		sleep_ms(400);
+		lab_sleep_ms(400);
 	}
 	free(row);
 	return NULL;
@@ -264,6 +283,31 @@ static void *churn_main(void *arg)
 	return NULL;
 }
 
+/* Rewrite a band of rows with write(), one number after another. */
+static void *band_main(void *arg)
+{
+	struct race *r = arg;
+	size_t pitch = r->fb.fix.line_length, len = BAND_ROWS * pitch;
+	uint8_t *buf = malloc(len);
+
+	pin(0);
+	while (buf && !atomic_load(&r->stop)) {
+		unsigned long n = r->band_seq + 1;
+
+		memset(buf, 0, len);
+		for (unsigned int y = 0; y < BAND_ROWS; y++)
+			lab_fb_pack_row(&r->fb, buf + y * pitch, r->w,
+					lab_fb_pixel(&r->fb, colours[n % 7]));
+		if (pwrite(r->fb.fd, buf, len, (off_t)r->band_row * pitch) != (ssize_t)len) {
+			perror("fbrace: write");
+			break;
+		}
+		r->band_seq = n;
+	}
+	free(buf);
+	return NULL;
+}
+
 /* Flush events per CPU from the trace buffer, as "cpu0:N cpu1:N". */
 static void flush_cpus(char *out, size_t len)
 {
@@ -307,7 +351,7 @@ static int set_delay(const char *value)
 	char path[256], *slash;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s", counters);
+	snprintf(path, sizeof(path), "%s", lab_counters_find());
 	slash = strrchr(path, '/');
 	snprintf(slash + 1, sizeof(path) - (slash + 1 - path), "fbdev_shadow_mkwrite_delay_us");
 	f = fopen(path, "w");
@@ -322,7 +366,7 @@ static int run(struct race *r, const char *mode)
 	struct writer wr[MAX_WRITERS];
 	pthread_t side;
 	int has_side = 0, ret;
-	unsigned long long fl0, sw0, wf0;
+	unsigned long long fl0, sw0, wf0, dp0;
 	char name[64], req[128], reply[1024], cpus[256], tracking[64] = "?";
 	unsigned long stores = 0;
 	uint32_t bg = 0x000000;
@@ -331,28 +375,32 @@ static int run(struct race *r, const char *mode)
 	r->mode = mode;
 	atomic_store(&r->stop, 0);
 	r->churn_seq = 0;
+	r->band_seq = 0;
+	atomic_store(&r->turn, 0);
 	lab_fb_fill(&r->fb, 0, 0, r->w, r->h, lab_fb_pixel(&r->fb, bg));
-	sleep_ms(300);
+	lab_sleep_ms(300);
 	if (!strcmp(mode, "scan")) {
 		for (int f = 0; f < 180; f++) {
 			lab_fb_fill(&r->fb, 0, 0, r->w, r->h, lab_fb_pixel(&r->fb, bg));
-			sleep_ms(16);
-			if (f >= 20 && !counter_word("tracking", tracking) &&
+			lab_sleep_ms(16);
+			if (f >= 20 && !lab_counter_word("tracking", tracking) &&
 			    !strcmp(tracking, "scan"))
 				break;
 		}
 	} else if (strcmp(mode, "wp") && strcmp(mode, "switch") && strcmp(mode, "delay") &&
-		   strcmp(mode, "churn")) {
+		   strcmp(mode, "held") && strcmp(mode, "churn") && strcmp(mode, "write")) {
 		fprintf(stderr, "fbrace: unknown mode '%s'\n", mode);
 		return 1;
 	}
-	if (!strcmp(mode, "delay") && set_delay("200"))
+	if ((!strcmp(mode, "delay") && set_delay("200")) ||
+	    (!strcmp(mode, "held") && set_delay("20000")))
 		perror("fbrace: fbdev_shadow_mkwrite_delay_us");
 	tracefs("trace", "");
 	tracefs("events/drm_fbdev_shadow/drm_fbdev_shadow_flush/enable", "1");
-	fl0 = counter("flushes");
-	sw0 = counter("switches");
-	wf0 = counter("write_faults");
+	fl0 = lab_counter("flushes");
+	sw0 = lab_counter("switches");
+	wf0 = lab_counter("write_faults");
+	dp0 = lab_counter("diff_pages");
 	r->switch_rgb = bg;
 	for (int i = 0; i < r->ncpus; i++) {
 		wr[i] = (struct writer){ .r = r, .index = i, .cpu = r->cpus[i] };
@@ -362,7 +410,9 @@ static int run(struct race *r, const char *mode)
 		has_side = !pthread_create(&side, NULL, switch_main, r);
 	else if (!strcmp(mode, "churn"))
 		has_side = !pthread_create(&side, NULL, churn_main, r);
-	sleep_ms((int)(r->seconds * 1000));
+	else if (!strcmp(mode, "write"))
+		has_side = !pthread_create(&side, NULL, band_main, r);
+	lab_sleep_ms((int)(r->seconds * 1000));
 	atomic_store(&r->stop, 1);
 	for (int i = 0; i < r->ncpus; i++) {
 		pthread_join(wr[i].thread, NULL);
@@ -370,9 +420,9 @@ static int run(struct race *r, const char *mode)
 	}
 	if (has_side)
 		pthread_join(side, NULL);
-	if (!strcmp(mode, "delay"))
+	if (!strcmp(mode, "delay") || !strcmp(mode, "held"))
 		set_delay("0");
-	counter_word("tracking", tracking);
+	lab_counter_word("tracking", tracking);
 
 	snprintf(name, sizeof(name), "race-%s", mode);
 	snprintf(req, sizeof(req), "%s.spec", name);
@@ -385,10 +435,13 @@ static int run(struct race *r, const char *mode)
 	}
 	for (int i = 0; i < r->ncpus; i++)
 		for (int k = 0; k < ROWS; k++)
-			if (wr[i].seq)
+			if (wr[i].seq && (strcmp(mode, "held") || r->rows[k] == held_row(r, i)))
 				fprintf(spec, "fill %u %u 1 1 %06x\n",
 					pixel_x(i, r->rows[k]), r->rows[k],
 					colours[wr[i].seq % 7]);
+	if (r->band_seq)
+		fprintf(spec, "fill 0 %u %u %u %06x\n", r->band_row, r->w, BAND_ROWS,
+			colours[r->band_seq % 7]);
 	if (r->churn_seq)
 		fprintf(spec, "fill 0 %u 8 1 %06x\n", r->churn_row, colours[r->churn_seq % 7]);
 	fclose(spec);
@@ -401,13 +454,15 @@ static int run(struct race *r, const char *mode)
 	tracefs("events/drm_fbdev_shadow/drm_fbdev_shadow_flush/enable", "0");
 	flush_cpus(cpus, sizeof(cpus));
 	printf("e2e %s: %s (%d writers on CPUs %d..%d, %lu rounds, %llu write faults, "
-	       "%llu flushes [%s], %llu mode switches, %lu churn rounds, ends in %s; %s)\n",
+	       "%llu flushes [%s], %llu pages compared, %llu mode switches, %lu churn rounds, "
+	       "%lu writes, ends in %s; %s)\n",
 	       name, ret ? "FAIL" : "PASS", r->ncpus, r->cpus[0], r->cpus[r->ncpus - 1],
-	       stores, counter("write_faults") - wf0, counter("flushes") - fl0, cpus,
-	       counter("switches") - sw0, r->churn_seq, tracking, reply);
+	       stores, lab_counter("write_faults") - wf0, lab_counter("flushes") - fl0, cpus,
+	       lab_counter("diff_pages") - dp0, lab_counter("switches") - sw0, r->churn_seq,
+	       r->band_seq, tracking, reply);
 	fflush(stdout);
 	/* Let scan mode end before the next mode starts. */
-	sleep_ms(500);
+	lab_sleep_ms(500);
 	return ret != 0;
 }
 
@@ -416,22 +471,19 @@ int main(int argc, char **argv)
 	struct race r = { .seconds = 3 };
 	int failed = 0, a = 1;
 	cpu_set_t online;
-	glob_t g;
 
 	if (argc > 2 && !strcmp(argv[1], "--seconds")) {
 		r.seconds = atof(argv[2]);
 		a = 3;
 	}
 	if (a >= argc) {
-		fprintf(stderr, "usage: fbrace [--seconds S] wp|scan|switch|delay|churn...\n");
+		fprintf(stderr, "usage: fbrace [--seconds S] wp|scan|switch|delay|held|churn|write...\n");
 		return 2;
 	}
-	if (glob("/sys/kernel/debug/dri/*/fbdev_shadow", 0, NULL, &g) || !g.gl_pathc) {
+	if (!lab_counters_find()) {
 		fprintf(stderr, "fbrace: no fbdev_shadow counters in debugfs\n");
 		return 2;
 	}
-	snprintf(counters, sizeof(counters), "%s", g.gl_pathv[0]);
-	globfree(&g);
 	if (sched_getaffinity(0, sizeof(online), &online))
 		CPU_ZERO(&online);
 	for (int c = 0; c < CPU_SETSIZE && r.ncpus < MAX_WRITERS; c++)
@@ -449,6 +501,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < ROWS; i++)
 		r.rows[i] = 3 + i * ((r.h - 8) / ROWS);
 	r.churn_row = r.rows[ROWS / 2] + 2;
+	r.band_row = r.rows[ROWS / 4] + 2;
 	r.exec_ok = 1;
 	lab_vt_graphics(1);
 	for (; a < argc; a++)
