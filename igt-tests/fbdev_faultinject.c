@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -274,6 +275,9 @@ igt_main
 				int self = open("/proc/thread-self/fail-nth", O_RDWR);
 				uint8_t *p;
 
+				/* a fault that fails must end it with the signal */
+				signal(SIGSEGV, SIG_DFL);
+				signal(SIGBUS, SIG_DFL);
 				if (fd < 0 || self < 0)
 					_exit(3);
 				fail_nth(self, n);

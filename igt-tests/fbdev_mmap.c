@@ -218,6 +218,9 @@ static int child_signal(void (*fn)(uint8_t *), uint8_t *arg)
 
 	igt_assert(pid >= 0);
 	if (pid == 0) {
+		/* die of the signal: IGT's handler would go on as the test */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
 		fn(arg);
 		_exit(0);
 	}

@@ -8,7 +8,18 @@
  *   Subtest NAME: SUCCESS (0.123s)      (or FAIL, SKIP)
  *
  * Exit status: 0 when every subtest that ran passed, 77 when all were
- * skipped, 98 when any failed, 79 when --run-subtest matched nothing.
+ * skipped, 79 when --run-subtest matched nothing, otherwise the code of
+ * the first failure: 98 for a failed assertion, 128 + the signal for a
+ * crash, a failed igt_fork() child's own code.
+ *
+ * As in IGT, handlers for fatal signals are installed at start. SIGSEGV,
+ * SIGBUS or SIGFPE inside a subtest ends it as CRASH and the program goes
+ * on with the next subtest; other fatal signals, or a crash outside a
+ * subtest, print what came and kill the process with the signal. A child
+ * made with plain fork() inherits the handlers and the running subtest:
+ * a child that is meant to die of a signal must reset the handler first,
+ * or it reports the crash and runs the rest of the program itself.
+ * Children of igt_fork() exit 98 on a failed assertion and may not skip.
  */
 #ifndef LAB_IGT_H
 #define LAB_IGT_H
@@ -16,6 +27,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +65,18 @@ void igt_fail(int exitcode) __attribute__((noreturn));
 void igt_success(void);
 
 void igt_describe(const char *description);
+
+/*
+ * igt_fork(child, n) { body } runs body in n child processes, child
+ * being 0..n-1 in each; igt_waitchildren() waits for all of them and
+ * fails the subtest with the first child that failed or died.
+ */
+bool igt__fork(void);
+void igt_waitchildren(void);
+
+#define igt_fork(child, num) \
+	for (int child = 0; child < (num); child++) \
+		for (; igt__fork(); exit(IGT_EXIT_SUCCESS))
 void igt_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 bool igt_only_list_subtests(void);

@@ -5,7 +5,8 @@
  * Each subtest and fixture body runs behind a sigsetjmp(); a failed
  * assertion or a skip records the outcome, prints the result line and
  * jumps back, which ends the block.  A failure or skip in a fixture
- * applies to every later subtest of the enclosing group.
+ * applies to every later subtest of the enclosing group.  Fatal signals
+ * and child processes are handled as igt.h describes.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -13,6 +14,7 @@
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,12 +30,17 @@ struct group {
 };
 
 #define MAX_DEPTH 16
+#define MAX_CHILDREN 64
 
 static struct {
 	bool list_only;
 	const char *filter;
-	pid_t pid;
 	unsigned int matched, passed, failed, skipped;
+	int exitcode;		/* of the first failure, 0 while none */
+
+	pid_t children[MAX_CHILDREN];
+	int nchildren;
+	bool test_child;	/* an igt_fork() child */
 
 	enum block_state subtest, fixture;
 	char name[256];
@@ -57,6 +64,119 @@ static void usage(const char *prog, FILE *f)
 	fprintf(f, "Usage: %s [--list-subtests] [--run-subtest PATTERN]\n", prog);
 }
 
+static void failure(int code)
+{
+	if (!igt.exitcode)
+		igt.exitcode = code;
+}
+
+/* Stop and reap the igt_fork() children still running. */
+static void kill_children(void)
+{
+	for (int i = 0; i < igt.nchildren; i++) {
+		if (igt.children[i] > 0) {
+			kill(igt.children[i], SIGKILL);
+			waitpid(igt.children[i], NULL, 0);
+		}
+	}
+	igt.nchildren = 0;
+}
+
+static void result(const char *what);
+
+static const struct {
+	int sig;
+	const char *name;	/* NULL: ends the process without a word */
+} fatal_signals[] = {
+	{ SIGINT, NULL }, { SIGHUP, NULL }, { SIGPIPE, NULL }, { SIGTERM, NULL },
+	{ SIGQUIT, "SIGQUIT" }, { SIGABRT, "SIGABRT" },
+	{ SIGSEGV, "SIGSEGV" }, { SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" },
+};
+
+static void on_fatal_signal(int sig)
+{
+	const char *name = NULL;
+	char line[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		if (fatal_signals[i].sig == sig)
+			name = fatal_signals[i].name;
+	if (name) {
+		int n = snprintf(line, sizeof(line), "Received signal %s.\n", name);
+
+		if (write(STDERR_FILENO, line, n) < 0)
+			line[0] = 0;
+	}
+	if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE) {
+		failure(128 + sig);
+		if (igt.subtest == RUNNING) {
+			/* the subtest crashed; the program goes on */
+			igt.failed++;
+			kill_children();
+			result("CRASH");
+			siglongjmp(igt__jmp, 1);
+		}
+	}
+	/* Die of the signal, delivered once this handler returns. */
+	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		signal(fatal_signals[i].sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_handlers(void)
+{
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		signal(fatal_signals[i].sig, on_fatal_signal);
+}
+
+bool igt__fork(void)
+{
+	pid_t pid;
+
+	if (igt.subtest != RUNNING || igt.test_child || igt.nchildren == MAX_CHILDREN) {
+		fprintf(stderr, "igt_fork() outside a subtest, in a child or too often\n");
+		abort();
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	igt_assert_f(pid >= 0, "fork failed\n");
+	if (pid == 0) {
+		igt.test_child = true;
+		igt.nchildren = 0;
+		return true;
+	}
+	igt.children[igt.nchildren++] = pid;
+	return false;
+}
+
+void igt_waitchildren(void)
+{
+	int err = 0, status;
+
+	for (int i = 0; i < igt.nchildren; i++) {
+		if (waitpid(igt.children[i], &status, 0) != igt.children[i])
+			continue;
+		igt.children[i] = 0;
+		if (err)
+			continue;
+		if (WIFEXITED(status) && WEXITSTATUS(status)) {
+			printf("child %i failed with exit status %i\n", i, WEXITSTATUS(status));
+			err = WEXITSTATUS(status);
+		} else if (WIFSIGNALED(status)) {
+			printf("child %i died with signal %i, %s\n", i, WTERMSIG(status),
+			       strsignal(WTERMSIG(status)));
+			err = 128 + WTERMSIG(status);
+		}
+		if (err)
+			kill_children();
+	}
+	igt.nchildren = 0;
+	if (err)
+		igt_fail(err);
+}
+
 void igt__init(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -68,7 +188,6 @@ void igt__init(int argc, char **argv)
 	int c;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	igt.pid = getpid();
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
@@ -85,6 +204,7 @@ void igt__init(int argc, char **argv)
 			exit(IGT_EXIT_INVALID);
 		}
 	}
+	install_handlers();
 	if (!igt.list_only)
 		printf("IGT-Version: lab harness (%s)\n", program_invocation_short_name);
 }
@@ -137,6 +257,7 @@ bool igt__subtest_enter(const char *name)
 	igt.start = now();
 	if (g->failed) {
 		igt.failed++;
+		failure(IGT_EXIT_FAILURE);
 		result("FAIL");
 		igt.subtest = IDLE;
 		return false;
@@ -209,17 +330,23 @@ void igt_log(const char *level, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void __attribute__((noreturn)) leave_block(bool failed)
+static void __attribute__((noreturn)) leave_block(bool failed, int code)
 {
-	if (getpid() != igt.pid) {
-		/* A forked child: its parent sees the exit status. */
-		_exit(failed ? IGT_EXIT_FAILURE : IGT_EXIT_SKIP);
+	if (igt.test_child) {
+		/* igt_waitchildren() in the parent reports it */
+		if (failed)
+			exit(code);
+		fprintf(stderr, "skips are not allowed in igt_fork() children\n");
+		abort();
 	}
 	if (igt.subtest == RUNNING) {
-		if (failed)
+		kill_children();
+		if (failed) {
+			failure(code);
 			igt.failed++;
-		else
+		} else {
 			igt.skipped++;
+		}
 		result(failed ? "FAIL" : "SKIP");
 	} else if (igt.fixture == RUNNING) {
 		if (failed)
@@ -228,7 +355,7 @@ static void __attribute__((noreturn)) leave_block(bool failed)
 			igt.group[igt.depth].skipped = true;
 		igt.fixture = FINISHED;
 	} else {
-		exit(failed ? IGT_EXIT_FAILURE : IGT_EXIT_SKIP);
+		exit(failed ? code : IGT_EXIT_SKIP);
 	}
 	siglongjmp(igt__jmp, 1);
 }
@@ -254,7 +381,7 @@ void igt__fail(const char *file, int line, const char *func, const char *expr,
 		va_end(ap);
 		fputc('\n', stderr);
 	}
-	leave_block(true);
+	leave_block(true, IGT_EXIT_FAILURE);
 }
 
 void igt__skip(const char *file, int line, const char *fmt, ...)
@@ -267,13 +394,12 @@ void igt__skip(const char *file, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	leave_block(false);
+	leave_block(false, 0);
 }
 
 void igt_fail(int exitcode)
 {
-	(void)exitcode;
-	leave_block(true);
+	leave_block(true, exitcode);
 }
 
 void igt_success(void)
@@ -288,8 +414,8 @@ void igt_exit(void)
 		fprintf(stderr, "Unknown subtest: %s\n", igt.filter);
 		exit(IGT_EXIT_INVALID);
 	}
-	if (igt.failed)
-		exit(IGT_EXIT_FAILURE);
+	if (igt.exitcode)
+		exit(igt.exitcode);
 	if (!igt.passed && igt.skipped)
 		exit(IGT_EXIT_SKIP);
 	exit(IGT_EXIT_SUCCESS);

@@ -4,6 +4,9 @@
  * the host by tools/lab/selftest.py, which checks each result line and
  * the exit status (98: something failed).
  */
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "igt.h"
 
 static int fixture_ran;
@@ -53,4 +56,73 @@ igt_main
 
 	igt_subtest("after-groups")
 		igt_assert(fixture_ran);
+
+	igt_subtest("crash")
+		raise(SIGSEGV);
+
+	igt_subtest("after-crash")
+		igt_assert(fixture_ran);
+
+	igt_subtest("fork-pass") {
+		igt_fork(child, 3)
+			igt_assert(child < 3);
+		igt_waitchildren();
+	}
+
+	igt_subtest("fork-fail") {
+		igt_fork(child, 2)
+			igt_assert_eq(child, 0);
+		igt_waitchildren();
+	}
+
+	igt_subtest("fork-signal") {
+		igt_fork(child, 1) {
+			signal(SIGBUS, SIG_DFL);
+			raise(SIGBUS);
+		}
+		igt_waitchildren();
+	}
+
+	igt_subtest("handler-inherited") {
+		int status;
+		pid_t pid = fork();
+
+		igt_assert(pid >= 0);
+		if (pid == 0) {
+			void (*old)(int) = signal(SIGSEGV, SIG_DFL);
+
+			_exit(old == SIG_DFL || old == SIG_IGN);
+		}
+		igt_assert_eq(waitpid(pid, &status, 0), pid);
+		igt_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+
+	igt_subtest("reset-in-child") {
+		int status;
+		pid_t pid = fork();
+
+		igt_assert(pid >= 0);
+		if (pid == 0) {
+			signal(SIGSEGV, SIG_DFL);
+			raise(SIGSEGV);
+			_exit(0);
+		}
+		igt_assert_eq(waitpid(pid, &status, 0), pid);
+		igt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+	}
+
+	/*
+	 * Last: the child reports the crash as this subtest's result and,
+	 * like IGT's, goes on with the rest of the program (nothing here).
+	 */
+	igt_subtest("plain-fork-crash") {
+		int status;
+		pid_t pid = fork();
+
+		igt_assert(pid >= 0);
+		if (pid == 0)
+			raise(SIGSEGV);
+		igt_assert_eq(waitpid(pid, &status, 0), pid);
+		igt_assert(WIFEXITED(status));
+	}
 }

@@ -32,7 +32,35 @@ class Harness(unittest.TestCase):
         self.assertEqual(self.results, {
             "pass": "SUCCESS", "fail-assert": "FAIL", "fail-in-helper": "FAIL",
             "skip-require": "SKIP", "formatted-7": "SUCCESS", "group-skipped": "SKIP",
-            "group-failed": "FAIL", "after-groups": "SUCCESS"})
+            "group-failed": "FAIL", "after-groups": "SUCCESS", "crash": "CRASH",
+            "after-crash": "SUCCESS", "fork-pass": "SUCCESS", "fork-fail": "FAIL",
+            "fork-signal": "FAIL", "handler-inherited": "SUCCESS",
+            "reset-in-child": "SUCCESS", "plain-fork-crash": "SUCCESS"})
+
+    def sub(self, name):
+        return subprocess.run([HARNESS, "--run-subtest", name], capture_output=True, text=True)
+
+    def test_crash_goes_on_and_sets_the_exit_status(self):
+        # as IGT: CRASH, the next subtest runs, exit 128 + SIGSEGV
+        self.assertIn("Received signal SIGSEGV.", self.run_.stderr)
+        self.assertEqual(self.sub("crash").returncode, 139)
+        both = self.sub("*crash")
+        self.assertIn("Subtest after-crash: SUCCESS", both.stdout)
+        self.assertEqual(both.returncode, 139)
+
+    def test_fork_children(self):
+        self.assertIn("child 1 failed with exit status 98", self.run_.stdout)
+        self.assertIn("child 0 died with signal 7, Bus error", self.run_.stdout)
+        self.assertEqual(self.sub("fork-pass").returncode, 0)
+        self.assertEqual(self.sub("fork-fail").returncode, 98)
+        self.assertEqual(self.sub("fork-signal").returncode, 128 + 7)
+
+    def test_plain_fork_child_inherits_the_handlers(self):
+        # The child of a plain fork() that crashes reports the subtest as
+        # CRASH and goes on as a test process; its parent then passes.
+        out = self.sub("plain-fork-crash").stdout
+        self.assertIn("Subtest plain-fork-crash: CRASH", out)
+        self.assertIn("Subtest plain-fork-crash: SUCCESS", out)
 
     def test_exit_status_on_failure(self):
         self.assertEqual(self.run_.returncode, 98)
