@@ -11,7 +11,7 @@ GUEST    := $(BUILD)/guest
 IGT      := $(BUILD)/igt
 
 GUEST_PROGS := labctl fbpattern fbdemo fbbench fbstress fbfuzz fbmm fbrace fbclient
-GUEST_SCRIPTS := fbffmpeg
+GUEST_SCRIPTS := fbffmpeg fbxorg fbqt
 IGT_TESTS   := $(basename $(notdir $(wildcard igt-tests/*.c)))
 
 .PHONY: all deps kernel kernel-stock programs run check bench ablate build-coverage bisect-check series docs check-debug check-kcsan stress clean distclean help
@@ -56,6 +56,9 @@ kernel-stock: deps
 programs: $(addprefix $(GUEST)/,$(GUEST_PROGS) $(GUEST_SCRIPTS)) $(addprefix $(IGT)/,$(IGT_TESTS))
 
 $(GUEST)/%: guest/%.sh | $(GUEST)
+	install -m 755 $< $@
+
+$(GUEST)/%: guest/%.py | $(GUEST)
 	install -m 755 $< $@
 
 $(GUEST)/%: guest/%.c guest/lab.c guest/lab.h | $(GUEST)
