@@ -57,15 +57,7 @@ struct client {
 static void fill(struct client *c, uint8_t *base, unsigned int x, unsigned int y,
 		 unsigned int w, unsigned int h, uint32_t rgb)
 {
-	size_t pitch = c->fb.fix.line_length, bpp = c->fb.bpp;
-	uint8_t *row = malloc((size_t)w * bpp);
-
-	if (!row)
-		return;
-	lab_fb_pack_row(&c->fb, row, w, lab_fb_pixel(&c->fb, rgb));
-	for (unsigned int r = y; r < y + h; r++)
-		memcpy(base + r * pitch + x * bpp, row, (size_t)w * bpp);
-	free(row);
+	lab_fb_fill_at(&c->fb, base, x, y, w, h, lab_fb_pixel(&c->fb, rgb));
 }
 
 static void vsync(struct client *c)

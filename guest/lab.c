@@ -73,8 +73,8 @@ void lab_fb_pack_row(const struct lab_fb *fb, uint8_t *row, unsigned int w, uint
 			row[i * fb->bpp + b] = px >> (8 * b);
 }
 
-void lab_fb_fill(struct lab_fb *fb, unsigned int x, unsigned int y,
-		 unsigned int w, unsigned int h, uint32_t px)
+void lab_fb_fill_at(const struct lab_fb *fb, uint8_t *base, unsigned int x, unsigned int y,
+		    unsigned int w, unsigned int h, uint32_t px)
 {
 	uint8_t *row = malloc((size_t)w * fb->bpp);
 
@@ -83,9 +83,15 @@ void lab_fb_fill(struct lab_fb *fb, unsigned int x, unsigned int y,
 	/* Pack one row, then copy it: fast for 24 bpp too. */
 	lab_fb_pack_row(fb, row, w, px);
 	for (unsigned int r = y; r < y + h; r++)
-		memcpy(fb->map + (size_t)r * fb->fix.line_length + (size_t)x * fb->bpp,
+		memcpy(base + (size_t)r * fb->fix.line_length + (size_t)x * fb->bpp,
 		       row, (size_t)w * fb->bpp);
 	free(row);
+}
+
+void lab_fb_fill(struct lab_fb *fb, unsigned int x, unsigned int y,
+		 unsigned int w, unsigned int h, uint32_t px)
+{
+	lab_fb_fill_at(fb, fb->map, x, y, w, h, px);
 }
 
 int lab_vt_graphics(int on)

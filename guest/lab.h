@@ -30,6 +30,9 @@ void lab_fb_put(struct lab_fb *fb, unsigned int x, unsigned int y, uint32_t px);
 void lab_fb_pack_row(const struct lab_fb *fb, uint8_t *row, unsigned int w, uint32_t px);
 void lab_fb_fill(struct lab_fb *fb, unsigned int x, unsigned int y,
 		 unsigned int w, unsigned int h, uint32_t px);
+/* The same into @base, memory laid out as the framebuffer (pitch, bpp). */
+void lab_fb_fill_at(const struct lab_fb *fb, uint8_t *base, unsigned int x, unsigned int y,
+		    unsigned int w, unsigned int h, uint32_t px);
 
 /* Switch the VT to graphics mode so fbcon stops drawing (1) or back (0). */
 int lab_vt_graphics(int on);
