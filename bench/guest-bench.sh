@@ -13,6 +13,7 @@
 #   lab/blit      kprobe on drm_fb_blit(): each clip simpledrm copies to
 #                 its scanout (x1, y1, x2, y2)
 #   lab/walk_*    k(ret)probes on the helper's page-table walks
+#   lab/fbfault_* kprobes on the mapping's fault and mkwrite handlers
 #   workqueue_execute_start/end: every work item run, to count flush
 #                 workers and to split the kernel threads' time by work
 # Results: WORKLOAD.json (fbbench) and WORKLOAD.trace in the run directory.
@@ -44,6 +45,14 @@ for f in clean_record_shared_mapping_range wp_shared_mapping_range; do
 		echo "r:lab/walk_${f}_ret $f" >> $T/kprobe_events
 	fi
 done
+# The mapping's fault handlers, on either kernel: what a real program's
+# page fault count cannot tell apart from its own memory's faults.
+for f in fb_deferred_io_fault fb_deferred_io_mkwrite drm_fbdev_shadow_fault \
+	drm_fbdev_shadow_mkwrite; do
+	if grep -q " $f\$" /proc/kallsyms; then
+		echo "p:lab/fbfault_$f $f" >> $T/kprobe_events
+	fi
+done
 echo 1 > $T/events/lab/enable
 echo 1 > $T/events/workqueue/workqueue_execute_start/enable
 echo 1 > $T/events/workqueue/workqueue_execute_end/enable
@@ -73,4 +82,26 @@ run memset memset 10
 # interrupts it takes cost in system time without any fbdev.
 CSECS=$((SECS < 20 ? SECS : 20))
 run control control "$CSECS" 60
+
+# A real program: ffmpeg's fbdev output device playing a 30 frames/s clip
+# full screen for FSECS seconds at its own pace (-re). The clip is one
+# second of ffmpeg's test pattern, generated beforehand in the
+# framebuffer's pixel format and looped, so that the player only copies.
+FSECS=$((SECS < 20 ? SECS : 20))
+fb=/sys/class/graphics/fb0
+size=$(cat $fb/virtual_size)
+w=${size%,*}
+h=$(sed -n 's/^.*:\([0-9]*\)x\([0-9]*\).*$/\2/p' $fb/modes | head -n 1)
+[ -n "$h" ] || h=${size#*,}
+case $(cat $fb/bits_per_pixel) in
+32) fmt=bgra ;;
+24) fmt=bgr24 ;;
+16) fmt=rgb565le ;;
+esac
+ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "testsrc2=s=${w}x${h}:r=30" \
+	-frames:v 30 -pix_fmt $fmt -f rawvideo /tmp/clip.raw
+run ffmpeg program ffmpeg $((FSECS * 30)) -- ffmpeg -nostdin -hide_banner -loglevel error \
+	-re -stream_loop -1 -f rawvideo -pix_fmt $fmt -s "${w}x${h}" -framerate 30 -i /tmp/clip.raw \
+	-frames:v $((FSECS * 30)) -pix_fmt $fmt -f fbdev /dev/fb0
+rm /tmp/clip.raw
 echo "bench: done"

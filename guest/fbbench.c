@@ -12,6 +12,10 @@
  *   fbbench control SECONDS FPS   anim into anonymous memory of the same
  *                                 size: the kernel time the writer costs
  *                                 (sleeps, interrupts) with no fbdev at all
+ *   fbbench program NAME FRAMES -- COMMAND [ARG]...
+ *                                 a real program drawing FRAMES frames; its
+ *                                 faults and CPU are the child's, as
+ *                                 getrusage(RUSAGE_CHILDREN) counts them
  *
  * Prints one JSON object.  The kernel's side (damage reported to the
  * driver, worker runs) is read by the host from the trace buffer; the
@@ -19,12 +23,14 @@
  * trace_marker.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,6 +95,9 @@ static void mark(const char *what)
 		perror("trace_marker");
 }
 
+/* Whose faults and CPU time a sample counts: ours, or our children's. */
+static int rusage_who = RUSAGE_SELF;
+
 static double tv(struct timeval t)
 {
 	return t.tv_sec + t.tv_usec / 1e6;
@@ -108,7 +117,7 @@ static void take(struct sample *s)
 		fclose(f);
 	}
 	s->kthreads = kthread_seconds();
-	getrusage(RUSAGE_SELF, &ru);
+	getrusage(rusage_who, &ru);
 	s->minflt = ru.ru_minflt;
 	s->utime = tv(ru.ru_utime);
 	s->stime = tv(ru.ru_stime);
@@ -316,6 +325,51 @@ static void memset_bench(struct lab_fb *fb, double secs)
 	munmap(anon, len);
 }
 
+/*
+ * A real program as the writer: it runs with the VT in graphics mode like
+ * the other workloads, and the sample counts what it and its children did.
+ */
+static int program(struct lab_fb *fb, const char *name, long frames, char **cmd)
+{
+	struct sample a, b;
+	int status;
+	pid_t pid;
+
+	rusage_who = RUSAGE_CHILDREN;
+	fill_screen(fb, 0);
+	sleep_until(lab_now() + 0.5);
+	fflush(stdout);
+	mark("lab-begin");
+	take(&a);
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		return 1;
+	}
+	if (!pid) {
+		/* the program's output must not mix with our JSON */
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execvp(cmd[0], cmd);
+		perror(cmd[0]);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			perror("waitpid");
+			return 1;
+		}
+	take(&b);
+	mark("lab-end");
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "fbbench: %s: %s %d\n", cmd[0],
+			WIFEXITED(status) ? "exit status" : "killed by signal",
+			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		return 1;
+	}
+	report(name, &a, &b, fb, frames, NULL);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct lab_fb fb;
@@ -325,11 +379,23 @@ int main(int argc, char **argv)
 	if (argc < 3) {
 		fprintf(stderr, "usage: fbbench anim|rects SECONDS FPS | idle SECONDS | "
 				"latency SAMPLES GAPMS SIZE | memset SECONDS | "
-				"control SECONDS FPS\n");
+				"control SECONDS FPS | "
+				"program NAME FRAMES -- COMMAND [ARG]...\n");
+		return 2;
+	}
+	if (!strcmp(w, "program") && (argc < 6 || strcmp(argv[4], "--"))) {
+		fprintf(stderr, "usage: fbbench program NAME FRAMES -- COMMAND [ARG]...\n");
 		return 2;
 	}
 	lab_fb_open(&fb, NULL);
 	lab_vt_graphics(1);
+	if (!strcmp(w, "program")) {
+		int ret = program(&fb, argv[2], atol(argv[3]), argv + 5);
+
+		lab_vt_graphics(0);
+		lab_fb_close(&fb);
+		return ret;
+	}
 	if (!strcmp(w, "anim") || !strcmp(w, "rects"))
 		animate(&fb, w, w[0] == 'r', a1, a2 > 0 ? a2 : 60);
 	else if (!strcmp(w, "idle"))

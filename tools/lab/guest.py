@@ -429,29 +429,49 @@ def splats(log):
 
 
 # A KCSAN report runs from its title line to the line of "=" that closes
-# it; it names both racing accesses and their stacks. The helper's
-# functions all begin with HELPER_PREFIX.
+# it; it names both racing accesses (or one, "race at unknown origin"),
+# each with the stack that made it. A race is the helper's when one of
+# the accesses was made by the helper's code: a function of the helper
+# (HELPER_PREFIX) or of its page-table walk in mm/mapping_dirty_helpers.c
+# (patch 0002) within the first HELPER_FRAMES frames of that access's
+# stack, where the library routines it calls (memcmp, bitmap and copy
+# routines) come before it. Deeper down it is only a caller: an mm or
+# scheduler race under a fault the helper's read() took on the user's
+# buffer, or under the TLB flush of its walk, belongs to that code.
 KCSAN_TITLE = "BUG: KCSAN: "
 HELPER_PREFIX = "drm_fbdev_shadow"
+HELPER_FUNCS = (HELPER_PREFIX, "wp_clean_record_")
+HELPER_FRAMES = 3
+KCSAN_ACCESS_RE = re.compile(r"(read|write)( \(marked\))? to 0x[0-9a-f]+ of \d+ bytes by ")
+KCSAN_FRAME_RE = re.compile(r"(?:^|\] ) ([A-Za-z_][\w.]*)\+0x[0-9a-f]+/0x[0-9a-f]+")
 
 
 def kcsan_reports(log):
     """KCSAN's reports in a kernel log, as (title, ours) in the order they
-    came: title is what follows "BUG: KCSAN: ", ours is whether a stack
-    of the report passes through the helper."""
-    reports, current = [], None
+    came: title is what follows "BUG: KCSAN: ", ours is whether the helper
+    made one of the racing accesses (see HELPER_FRAMES)."""
+    reports, current, depth = [], None, None
     for line in log.splitlines():
         if KCSAN_TITLE in line:
             if current:
                 reports.append(current)
             title = line.split(KCSAN_TITLE, 1)[1].strip()
-            current = [title, HELPER_PREFIX in title]
+            current = [title, any(f in title for f in HELPER_FUNCS)]
+            depth = 0  # a report cut short may have lost its access lines
         elif current:
             if re.search(r"(^|\] )={20,}\s*$", line):
                 reports.append(current)
                 current = None
-            elif HELPER_PREFIX in line:
-                current[1] = True
+            elif KCSAN_ACCESS_RE.search(line):
+                depth = 0
+            elif depth is not None:
+                m = KCSAN_FRAME_RE.search(line)
+                if not m:
+                    depth = None  # the blank line that ends a stack
+                    continue
+                depth += 1
+                if depth <= HELPER_FRAMES and m.group(1).startswith(HELPER_FUNCS):
+                    current[1] = True
     if current:
         reports.append(current)
     return [tuple(r) for r in reports]

@@ -356,6 +356,29 @@ class Kcsan(unittest.TestCase):
                          (["data-race in c / d"],
                           ["2 x data-race in a / b", "1 x data-race in e / f"]))
 
+    def test_ownership_by_the_accessing_frames(self):
+        """The helper deep in a stack is only a caller (the race cirrus
+        showed under make check-kcsan: x86's TLB flush reading the mm's CPU
+        mask under a copy-on-write fault that read() took on the user's
+        buffer); a helper frame just under a library routine made the
+        access."""
+        mm = ["smp_call_function_many_cond", "on_each_cpu_cond_mask", "__flush_tlb_multi",
+              "flush_tlb_mm_range", "ptep_clear_flush", "do_wp_page", "handle_mm_fault",
+              "exc_page_fault", "_copy_to_user", "fb_sys_read",
+              "drm_fbdev_shadow_defio_read", "fb_read", "vfs_read"]
+        unknown = ("[126.0] BUG: KCSAN: data-race in smp_call_function_many_cond+0x9a/0x598\n"
+                   "[126.0] \n[126.0] race at unknown origin, with read to 0xffff8880006efc40 "
+                   "of 8 bytes by task 251 on cpu 1:\n"
+                   + "".join(f"[126.0]  {f}+0x1/0x2\n" for f in mm)
+                   + "[126.0] \n[126.0] value changed: 0x3 -> 0x2\n[126.0] " + "=" * 66 + "\n")
+        library = self.report("data-race in memcmp / foo", "foo", "memcmp+0x1/0x2\n"
+                              "[  9.0]  drm_fbdev_shadow_diff_page")
+        walk = self.report("data-race in wp_clean_record_pte / bar", "bar", "wp_clean_record_pte")
+        self.assertEqual(guest.kcsan_reports(unknown + library + walk), [
+            ("data-race in smp_call_function_many_cond+0x9a/0x598", False),
+            ("data-race in memcmp / foo", True),
+            ("data-race in wp_clean_record_pte / bar", True)])
+
     def test_reports_are_not_splats(self):
         log = self.report("data-race in a / b", "a", "b")
         self.assertEqual(guest.splats(log), [])
