@@ -3,6 +3,7 @@
 #ifndef DRM_FBDEV_SHADOW_H
 #define DRM_FBDEV_SHADOW_H
 
+#include <linux/limits.h>
 #include <linux/types.h>
 
 struct drm_clip_rect;
@@ -38,6 +39,52 @@ struct drm_fbdev_shadow_geometry {
 struct drm_fbdev_shadow_tracking {
 	bool scan;
 	unsigned int streak;
+};
+
+/* No slot in &drm_fbdev_shadow_copies, or no page in a slot */
+#define DRM_FBDEV_SHADOW_NO_SLOT U32_MAX
+
+/**
+ * struct drm_fbdev_shadow_copies - copies of some pages as the display got them
+ * @mem: @slots pages, each the copy of one page of the framebuffer
+ * @slot: for each page of the framebuffer, the slot of @mem that holds its
+ *	copy, or %DRM_FBDEV_SHADOW_NO_SLOT
+ * @page: for each slot, the page whose copy it holds, or
+ *	%DRM_FBDEV_SHADOW_NO_SLOT
+ * @last: for each slot, the @round in which its page was last compared or
+ *	copied
+ * @valid: pages whose copy holds what the display was last given
+ * @slots: number of slots, fewer than the pages of the framebuffer when
+ *	memory is bounded
+ * @hand: the next slot drm_fbdev_shadow_copy_slot() looks at
+ * @round: number of the current round, one per flush that compares
+ * @budget: slots drm_fbdev_shadow_copy_slot() may still look at this round
+ */
+struct drm_fbdev_shadow_copies {
+	void *mem;
+	u32 *slot;
+	u32 *page;
+	u32 *last;
+	unsigned long *valid;
+	u32 slots;
+	u32 hand;
+	u32 round;
+	u32 budget;
+};
+
+/**
+ * struct drm_fbdev_shadow_hot - pages that stay writable in write-protect mode
+ * @pages: bitmap of the hot pages, whose PTEs stay writable after a flush
+ * @counting: bitmap of the other pages whose @streak is not zero
+ * @streak: for each page: for a hot page, the flushes in a row that found
+ *	it clean; for another, the flushes in a row that found it written
+ * @count: number of hot pages
+ */
+struct drm_fbdev_shadow_hot {
+	unsigned long *pages;
+	unsigned long *counting;
+	u8 *streak;
+	unsigned long count;
 };
 
 /**
@@ -84,9 +131,15 @@ unsigned int drm_fbdev_shadow_pages_to_clips(const struct drm_fbdev_shadow_geome
 					     struct drm_clip_rect *clips,
 					     unsigned int max_clips);
 unsigned int drm_fbdev_shadow_diff_to_clips(const struct drm_fbdev_shadow_geometry *geo,
-					    const void *buf, void *copy, unsigned long *valid,
+					    const void *buf,
+					    struct drm_fbdev_shadow_copies *copies,
 					    const unsigned long *pages, unsigned long npages,
 					    struct drm_clip_rect *clips, unsigned int max_clips);
+void drm_fbdev_shadow_copies_round(struct drm_fbdev_shadow_copies *copies);
+void *drm_fbdev_shadow_copy_slot(struct drm_fbdev_shadow_copies *copies, unsigned long page);
+unsigned long drm_fbdev_shadow_hot_update(struct drm_fbdev_shadow_hot *hot,
+					  const unsigned long *written,
+					  unsigned long npages, bool busy);
 bool drm_fbdev_shadow_range_to_clip(const struct drm_fbdev_shadow_geometry *geo,
 				    unsigned long off, unsigned long len,
 				    struct drm_clip_rect *clip);

@@ -68,13 +68,19 @@
  * writes keep coming, never two in one period. While most of the buffer is
  * rewritten between flushes, pages stay writable and each flush reads the
  * dirty bits of the page tables instead of taking a fault per page (scan
- * mode, see drm_fbdev_shadow_tracking_update()).
+ * mode, see drm_fbdev_shadow_tracking_update()). Where a few pages are
+ * rewritten between every two flushes, a clock or a moving cursor, those
+ * pages alone stay writable and the rest of the buffer write-protected
+ * (hot pages, see drm_fbdev_shadow_hot_update()).
  *
  * A dirty page says little about what changed in it: at a 4096-byte pitch
- * it is a whole scanline. In write-protect mode the helper keeps a copy of
- * what the display was last given and compares each dirty page with it,
- * so the clips cover the written pixels only (see
- * drm_fbdev_shadow_diff_to_clips()). Pages written while the display may
+ * it is a whole scanline. In write-protect mode the helper keeps copies of
+ * what the display was last given of the pages being written and compares
+ * each dirty page with its copy, so the clips cover the written pixels
+ * only (see drm_fbdev_shadow_diff_to_clips()). All the helper allocates for
+ * itself, copies and bookkeeping, stays within a sixteenth of the
+ * framebuffer plus 1 MiB (overhead_bytes in debugfs); a dirty page that
+ * finds no free slot for its copy is reported whole. Pages written while the display may
  * have been reading the buffer (a flush being presented, a pan, a modeset,
  * fbcon's own damage), and pages the kernel wrote (fbcon, write()), are
  * reported whole at their next flush, as the display may hold something
@@ -116,6 +122,9 @@
 /* Hysteresis of the tracking modes, see drm_fbdev_shadow_tracking_update(). */
 #define DRM_FBDEV_SHADOW_SCAN_ENTER 2
 #define DRM_FBDEV_SHADOW_SCAN_LEAVE 4
+/* Hysteresis of the hot pages, see drm_fbdev_shadow_hot_update(). */
+#define DRM_FBDEV_SHADOW_HOT_ENTER 3
+#define DRM_FBDEV_SHADOW_HOT_LEAVE 4
 
 #define DRM_FBDEV_SHADOW_CAN_TRACK IS_ENABLED(CONFIG_MMU)
 #define DRM_FBDEV_SHADOW_PTE_SPECIAL IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL)
@@ -161,16 +170,17 @@ struct drm_fbdev_shadow {
 	bool dead;
 	bool sync;			/* msync(): flush now, whatever the period */
 	struct drm_fbdev_shadow_tracking track;
+	struct drm_fbdev_shadow_hot hot;	/* under @lock */
 	/*
 	 * Sub-page damage in write-protect mode, see
-	 * drm_fbdev_shadow_presented(). @copy and @copy_valid belong to the
-	 * flush worker, @untrusted is under @lock, @stale takes atomic bit
-	 * operations. @copy is NULL if there is none.
+	 * drm_fbdev_shadow_presented(). @copies belongs to the flush worker,
+	 * @untrusted is under @lock, @stale takes atomic bit operations.
+	 * @copies.mem is NULL if there are none.
 	 */
-	unsigned long *copy;		/* the buffer as the display last got it */
-	unsigned long *copy_valid;	/* pages whose @copy is what the display has */
+	struct drm_fbdev_shadow_copies copies;
 	unsigned long *untrusted;	/* written while the display read the buffer */
 	unsigned long *stale;		/* written by the kernel */
+	size_t overhead;		/* bytes the helper allocated for its own use */
 	atomic_t outside;		/* odd while presenting outside the worker */
 	struct delayed_work flush_work;
 	ktime_t last_flush;		/* start of the last flush, 0 before the first */
@@ -188,7 +198,8 @@ struct drm_fbdev_shadow {
 	atomic64_t scans;		/* flushes that read the dirty bits */
 	atomic64_t scan_pages;		/* dirty PTEs the scans found */
 	atomic64_t switches;		/* changes of the tracking mode */
-	atomic64_t diff_pages;		/* dirty pages compared with @copy */
+	atomic64_t diff_pages;		/* dirty pages compared with their copy */
+	atomic64_t hot_changes;		/* pages that became hot or stopped being hot */
 	struct dentry *debugfs;
 	/* test hook: sleep at the end of the write-fault path (debugfs) */
 	u32 mkwrite_delay_us;
@@ -222,8 +233,14 @@ static void drm_fbdev_shadow_free(struct kref *ref)
 	bitmap_free(shadow->dirty);
 	bitmap_free(shadow->flushing);
 	bitmap_free(shadow->closed);
-	vfree(shadow->copy);
-	bitmap_free(shadow->copy_valid);
+	bitmap_free(shadow->hot.pages);
+	bitmap_free(shadow->hot.counting);
+	kvfree(shadow->hot.streak);
+	vfree(shadow->copies.mem);
+	kvfree(shadow->copies.slot);
+	kvfree(shadow->copies.page);
+	kvfree(shadow->copies.last);
+	bitmap_free(shadow->copies.valid);
 	bitmap_free(shadow->untrusted);
 	bitmap_free(shadow->stale);
 	if (shadow->mode == DRM_FBDEV_SHADOW_MODE_BLIT)
@@ -411,17 +428,17 @@ static void drm_fbdev_shadow_diff_page(struct drm_fbdev_shadow_rows *rows,
 				       unsigned long page)
 {
 	const unsigned long words = PAGE_SIZE / sizeof(long);
-	unsigned long i = page * words, end = i + words;
 	unsigned long line = ULONG_MAX, lo = 0, hi = 0;
-	unsigned long off, last, y;
+	unsigned long i, off, last, y;
 
-	for (; i < end; i++) {
+	buf += page * words;
+	for (i = 0; i < words; i++) {
 		unsigned long v = READ_ONCE(buf[i]);
 
 		if (v == copy[i])
 			continue;
 		copy[i] = v;
-		off = i * sizeof(long);
+		off = ((page * words) + i) * sizeof(long);
 		last = off + sizeof(long) - 1;
 		/* a word ends in the next scanline if the pitch is not a multiple of it */
 		for (y = off / geo->pitch; y <= last / geo->pitch; y++) {
@@ -442,23 +459,84 @@ static void drm_fbdev_shadow_diff_page(struct drm_fbdev_shadow_rows *rows,
 }
 
 /**
+ * drm_fbdev_shadow_copies_round - start a round of comparisons
+ * @copies: the copies of a framebuffer
+ *
+ * Called before each flush that compares pages with their copies, see
+ * drm_fbdev_shadow_copy_slot().
+ */
+void drm_fbdev_shadow_copies_round(struct drm_fbdev_shadow_copies *copies)
+{
+	copies->round++;
+	copies->budget = copies->slots;
+}
+EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_copies_round);
+
+/**
+ * drm_fbdev_shadow_copy_slot - find or take the slot of a page's copy
+ * @copies: the copies of a framebuffer
+ * @page: a page of the framebuffer
+ *
+ * A page that has a slot keeps it. For one that has none, a clock hand
+ * goes round the slots and takes the first that is free or whose page was
+ * neither compared nor copied in this round or the one before; that page
+ * loses its copy, and is reported whole the next time it is written. Pages
+ * written at every flush keep their copies this way, and a page written
+ * once gives its slot up two rounds later. The hand looks at each slot at
+ * most once a round: when more pages are being written than there are
+ * slots, the pages without one are reported whole instead of taking each
+ * other's slots at every flush.
+ *
+ * Returns:
+ * The page of @copies->mem for @page, or NULL if it has no slot. It holds
+ * the copy of @page only if @page is in @copies->valid.
+ */
+void *drm_fbdev_shadow_copy_slot(struct drm_fbdev_shadow_copies *copies, unsigned long page)
+{
+	u32 s = copies->slot[page], old;
+
+	while (s == DRM_FBDEV_SHADOW_NO_SLOT) {
+		if (!copies->budget)
+			return NULL;
+		copies->budget--;
+		s = copies->hand;
+		copies->hand = s + 1 < copies->slots ? s + 1 : 0;
+		old = copies->page[s];
+		if (old != DRM_FBDEV_SHADOW_NO_SLOT) {
+			if (copies->round - copies->last[s] < 2) {
+				s = DRM_FBDEV_SHADOW_NO_SLOT;
+				continue;
+			}
+			copies->slot[old] = DRM_FBDEV_SHADOW_NO_SLOT;
+			__clear_bit(old, copies->valid);
+		}
+		copies->page[s] = page;
+		copies->slot[page] = s;
+		__clear_bit(page, copies->valid);
+	}
+	copies->last[s] = copies->round;
+	return copies->mem + ((size_t)s << PAGE_SHIFT);
+}
+EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_copy_slot);
+
+/**
  * drm_fbdev_shadow_diff_to_clips - convert the written bytes of dirty pages into clips
  * @geo: geometry of the framebuffer
  * @buf: the framebuffer memory, @npages pages
- * @copy: a copy of @buf as the display last got it, @npages pages
- * @valid: bitmap of the pages of @copy that hold what the display shows
+ * @copies: copies of pages of @buf as the display last got them
  * @pages: bitmap of dirty pages
  * @npages: number of pages of @buf and bits of the bitmaps
  * @clips: array for the clips
  * @max_clips: size of @clips, at least 1
  *
- * Each dirty page in @valid is compared with its copy one word at a time.
- * The words that differ are taken into @copy as they were read, and for
- * each scanline the pixels from the first to the last of them become
- * damage. A dirty page not in @valid is damaged whole, as in
- * drm_fbdev_shadow_pages_to_clips(); it is copied into @copy and added to
- * @valid. The damage of consecutive scanlines is merged into one clip, and
- * clips are then merged as drm_fbdev_shadow_pages_to_clips() describes.
+ * Each dirty page in @copies->valid is compared with its copy one word at
+ * a time. The words that differ are taken into the copy as they were read,
+ * and for each scanline the pixels from the first to the last of them
+ * become damage. A dirty page not in @copies->valid is damaged whole, as
+ * in drm_fbdev_shadow_pages_to_clips(); if drm_fbdev_shadow_copy_slot()
+ * gives it a slot, it is copied there and added to @copies->valid. The
+ * damage of consecutive scanlines is merged into one clip, and clips are
+ * then merged as drm_fbdev_shadow_pages_to_clips() describes.
  *
  * A word written while it is being compared is either taken into @copy and
  * reported, or found by a later comparison. A write the display may have
@@ -469,7 +547,8 @@ static void drm_fbdev_shadow_diff_page(struct drm_fbdev_shadow_rows *rows,
  * The number of clips written to @clips, sorted by their first scanline.
  */
 unsigned int drm_fbdev_shadow_diff_to_clips(const struct drm_fbdev_shadow_geometry *geo,
-					    const void *buf, void *copy, unsigned long *valid,
+					    const void *buf,
+					    struct drm_fbdev_shadow_copies *copies,
 					    const unsigned long *pages, unsigned long npages,
 					    struct drm_clip_rect *clips, unsigned int max_clips)
 {
@@ -484,13 +563,16 @@ unsigned int drm_fbdev_shadow_diff_to_clips(const struct drm_fbdev_shadow_geomet
 		return 0;
 	for_each_set_bit(page, pages, npages) {
 		unsigned long off = page << PAGE_SHIFT;
+		void *copy = drm_fbdev_shadow_copy_slot(copies, page);
 
-		if (test_bit(page, valid)) {
+		if (copy && test_bit(page, copies->valid)) {
 			drm_fbdev_shadow_diff_page(&rows, geo, buf, copy, page);
 			continue;
 		}
-		memcpy(copy + off, buf + off, PAGE_SIZE);
-		__set_bit(page, valid);
+		if (copy) {
+			memcpy(copy, buf + off, PAGE_SIZE);
+			__set_bit(page, copies->valid);
+		}
 		if (drm_fbdev_shadow_range_to_clip(geo, off, PAGE_SIZE, &c))
 			drm_fbdev_shadow_rows_add(&rows, &c);
 	}
@@ -640,6 +722,81 @@ bool drm_fbdev_shadow_tracking_update(struct drm_fbdev_shadow_tracking *t,
 }
 EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_tracking_update);
 
+/**
+ * drm_fbdev_shadow_hot_update - choose the pages that stay writable after a flush
+ * @hot: the hot pages of a framebuffer
+ * @written: pages the flush found written
+ * @npages: pages of the framebuffer
+ * @busy: the flush came within the busy interval of the one before
+ *
+ * In write-protect mode a page written between every two flushes, under a
+ * clock or a cursor that moves, would take a write fault after every flush.
+ * A page found written by three busy flushes in a row becomes hot instead:
+ * its PTE stays writable, and each flush reads and cleans its dirty bit in
+ * the walk that protects the other pages. A hot page found clean by four
+ * flushes in a row is write-protected again, so four flushes after the
+ * writes stop every page is protected and nothing runs until the next
+ * write fault. A flush after a pause starts the count of the other pages
+ * again: a page written once a second, a blinking cursor, costs a fault per
+ * write rather than a flush every busy interval.
+ *
+ * Returns:
+ * The number of pages that stopped being hot; the caller protects them.
+ */
+unsigned long drm_fbdev_shadow_hot_update(struct drm_fbdev_shadow_hot *hot,
+					  const unsigned long *written,
+					  unsigned long npages, bool busy)
+{
+	unsigned long w, bits, page, left = 0;
+
+	for (w = 0; w < BITS_TO_LONGS(npages); w++) {
+		bits = written[w] | hot->pages[w] | hot->counting[w];
+		if (w == BITS_TO_LONGS(npages) - 1 && npages % BITS_PER_LONG)
+			bits &= BITMAP_LAST_WORD_MASK(npages);
+		for (; bits; bits &= bits - 1) {
+			page = w * BITS_PER_LONG + __ffs(bits);
+			if (test_bit(page, hot->pages)) {
+				if (test_bit(page, written)) {
+					hot->streak[page] = 0;
+				} else if (++hot->streak[page] >= DRM_FBDEV_SHADOW_HOT_LEAVE) {
+					hot->streak[page] = 0;
+					__clear_bit(page, hot->pages);
+					hot->count--;
+					left++;
+				}
+			} else if (!test_bit(page, written)) {
+				hot->streak[page] = 0;
+				__clear_bit(page, hot->counting);
+			} else {
+				hot->streak[page] = busy ? hot->streak[page] + 1 : 1;
+				if (hot->streak[page] < DRM_FBDEV_SHADOW_HOT_ENTER) {
+					__set_bit(page, hot->counting);
+					continue;
+				}
+				hot->streak[page] = 0;
+				__clear_bit(page, hot->counting);
+				__set_bit(page, hot->pages);
+				hot->count++;
+			}
+		}
+	}
+	return left;
+}
+EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_hot_update);
+
+/* Forget the hot pages, under shadow->lock: scan mode keeps every page writable. */
+static void drm_fbdev_shadow_hot_reset(struct drm_fbdev_shadow *shadow)
+{
+	struct drm_fbdev_shadow_hot *hot = &shadow->hot;
+
+	if (!hot->pages)
+		return;
+	bitmap_zero(hot->pages, shadow->npages);
+	bitmap_zero(hot->counting, shadow->npages);
+	memset(hot->streak, 0, shadow->npages);
+	hot->count = 0;
+}
+
 /*
  * Record the pages whose PTEs the CPU marked dirty and clean those PTEs,
  * under shadow->lock. The walk flushes the TLB entries of the PTEs it
@@ -712,23 +869,54 @@ static void drm_fbdev_shadow_kick(struct drm_fbdev_shadow *shadow)
 static unsigned long drm_fbdev_shadow_rearm(struct drm_fbdev_shadow *shadow,
 					    pgoff_t first, pgoff_t last)
 {
+	const unsigned long *hot = shadow->hot.count ? shadow->hot.pages : NULL;
 	pgoff_t start = first, end = first;
 
 	if (!DRM_FBDEV_SHADOW_CAN_TRACK || first > last)
 		return 0;
 	return wp_clean_record_shared_mapping_range(shadow->tracked->f_mapping, first,
-						    last - first + 1, 0, shadow->dirty,
+						    last - first + 1, 0, shadow->dirty, hot,
 						    &start, &end);
 }
 
-/* Re-arm write protection on the recorded pages, in write-protect mode. */
+/*
+ * In write-protect mode, re-arm write protection on the recorded pages,
+ * and collect and clean the dirty bits of the hot pages, which stay
+ * writable (see drm_fbdev_shadow_hot_update()): one walk from the first to
+ * the last of either, under shadow->lock.
+ */
 static void drm_fbdev_shadow_protect(struct drm_fbdev_shadow *shadow)
 {
-	unsigned long first = find_first_bit(shadow->dirty, shadow->npages);
+	unsigned long n = shadow->npages, first, last = 0;
 
-	if (first >= shadow->npages)
+	first = find_first_bit(shadow->dirty, n);
+	if (first < n)
+		last = find_last_bit(shadow->dirty, n);
+	if (shadow->hot.count) {
+		first = min(first, find_first_bit(shadow->hot.pages, n));
+		last = max(last, find_last_bit(shadow->hot.pages, n));
+	}
+	if (first < n)
+		drm_fbdev_shadow_rearm(shadow, first, last);
+}
+
+/*
+ * Record and clean the dirty bits of the hot pages, leaving them writable,
+ * under shadow->lock. The writable pages between them that are not hot
+ * were made writable by drm_fbdev_shadow_mkwrite() since the last flush
+ * and are recorded already; the next flush protects them.
+ */
+static void drm_fbdev_shadow_collect_hot(struct drm_fbdev_shadow *shadow)
+{
+	unsigned long n = shadow->npages, first, last;
+	pgoff_t start = 0, end = 0;
+
+	if (!DRM_FBDEV_SHADOW_CAN_TRACK || !shadow->hot.count)
 		return;
-	drm_fbdev_shadow_rearm(shadow, first, find_last_bit(shadow->dirty, shadow->npages));
+	first = find_first_bit(shadow->hot.pages, n);
+	last = find_last_bit(shadow->hot.pages, n);
+	clean_record_shared_mapping_range(shadow->tracked->f_mapping, first, last - first + 1,
+					  0, shadow->dirty, &start, &end);
 }
 
 /*
@@ -738,18 +926,23 @@ static void drm_fbdev_shadow_protect(struct drm_fbdev_shadow *shadow)
  * overwritten since, without a fault, by what the copy holds: the next
  * comparison would find no change, and the display would keep the old
  * write. So the pages now in the bitmap are reported whole at their
- * flush. Where something outside the worker presents, @outside is odd
- * from before it reads the buffer until after this: a flush that takes
+ * flush. Writes to hot pages take no fault: their dirty bits are collected
+ * into the bitmap first, so a hot page written since the flush's walk
+ * counts as well. Where something outside the worker presents, @outside is
+ * odd from before it reads the buffer until after this: a flush that takes
  * the bitmap meanwhile compares nothing.
  *
  * Comparisons are only made by flushes that start and end in
- * write-protect mode, where every write to a page after its flush faults
- * and enters the bitmap. Flushes in scan mode report their pages whole and
+ * write-protect mode, where every write to a page after its flush either
+ * faults and enters the bitmap or, on a hot page, leaves a dirty bit that
+ * this or the next flush's walk collects. Flushes in scan mode report their pages whole and
  * forget their copies.
  */
 static void drm_fbdev_shadow_presented(struct drm_fbdev_shadow *shadow)
 {
 	mutex_lock(&shadow->lock);
+	if (!shadow->dead && !shadow->track.scan)
+		drm_fbdev_shadow_collect_hot(shadow);
 	bitmap_or(shadow->untrusted, shadow->untrusted, shadow->dirty, shadow->npages);
 	mutex_unlock(&shadow->lock);
 }
@@ -757,7 +950,7 @@ static void drm_fbdev_shadow_presented(struct drm_fbdev_shadow *shadow)
 /* Around a commit outside the worker; @shadow may be NULL before the probe. */
 static void drm_fbdev_shadow_outside_begin(struct drm_fbdev_shadow *shadow)
 {
-	if (!shadow || !shadow->copy)
+	if (!shadow || !shadow->copies.mem)
 		return;
 	atomic_inc(&shadow->outside);
 	/* odd before the display reads; pairs with the flush worker's smp_mb() */
@@ -766,7 +959,7 @@ static void drm_fbdev_shadow_outside_begin(struct drm_fbdev_shadow *shadow)
 
 static void drm_fbdev_shadow_outside_end(struct drm_fbdev_shadow *shadow)
 {
-	if (!shadow || !shadow->copy)
+	if (!shadow || !shadow->copies.mem)
 		return;
 	drm_fbdev_shadow_presented(shadow);
 	/* even again only once the pages are marked */
@@ -780,7 +973,7 @@ static void drm_fbdev_shadow_take_stale(struct drm_fbdev_shadow *shadow)
 	unsigned long i;
 
 	for (i = 0; i < BITS_TO_LONGS(shadow->npages); i++)
-		shadow->copy_valid[i] &= ~xchg(&shadow->stale[i], 0);
+		shadow->copies.valid[i] &= ~xchg(&shadow->stale[i], 0);
 }
 
 /* The kernel wrote these bytes; they reach the display without the worker. */
@@ -789,11 +982,34 @@ static void drm_fbdev_shadow_kernel_wrote(struct drm_fbdev_shadow *shadow,
 {
 	unsigned long page, end;
 
-	if (!shadow->copy || !len)
+	if (!shadow->copies.mem || !len)
 		return;
 	end = min(shadow->npages, DIV_ROUND_UP(off + len, PAGE_SIZE));
 	for (page = off >> PAGE_SHIFT; page < end; page++)
 		set_bit(page, shadow->stale);
+}
+
+/*
+ * Choose the hot pages of the next round from the pages this flush found
+ * written, under shadow->lock, and protect the pages that stopped being
+ * hot: they were cleaned but left writable by this flush's walk.
+ */
+static void drm_fbdev_shadow_choose_hot(struct drm_fbdev_shadow *shadow, bool busy)
+{
+	struct drm_fbdev_shadow_hot *hot = &shadow->hot;
+	unsigned long n = shadow->npages, before = hot->count, first = 0, last = 0, left;
+
+	if (!hot->pages)
+		return;
+	if (before) {
+		first = find_first_bit(hot->pages, n);
+		last = find_last_bit(hot->pages, n);
+	}
+	left = drm_fbdev_shadow_hot_update(hot, shadow->dirty, n, busy);
+	if (left)
+		drm_fbdev_shadow_rearm(shadow, first, last);
+	/* the pages that left, and those that came: count - (before - left) */
+	atomic64_add(2 * left + hot->count - before, &shadow->hot_changes);
 }
 
 static void drm_fbdev_shadow_flush_work(struct work_struct *work)
@@ -804,7 +1020,7 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	unsigned long first, last, pages, pixels = 0;
 	ktime_t now = ktime_get();
 	unsigned int i, n;
-	bool scanned, diff;
+	bool scanned, protected, busy, diff;
 
 	mutex_lock(&shadow->lock);
 	if (shadow->dead) {
@@ -823,10 +1039,17 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 		return;
 	}
 	shadow->sync = false;
+	busy = shadow->last_flush &&
+	       ktime_to_ns(ktime_sub(now, shadow->last_flush)) <=
+	       shadow->busy_ns + shadow->period_ns;
 	scanned = shadow->track.scan;
+	/* The writes to hot pages are known from their dirty bits only. */
+	protected = !scanned && shadow->hot.count;
 	if (scanned) {
 		atomic64_inc(&shadow->scans);
 		drm_fbdev_shadow_scan(shadow);
+	} else if (protected) {
+		drm_fbdev_shadow_protect(shadow);
 	}
 	pages = bitmap_weight(shadow->dirty, shadow->npages);
 	if (drm_fbdev_shadow_tracking_update(&shadow->track, pages, shadow->npages))
@@ -840,7 +1063,10 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	 * report. Leaving scan mode protects every page, then collects the
 	 * dirty bits of writes that landed before the protection took hold.
 	 * Entering it cleans the dirty bits that the write faults of this
-	 * round left in the PTEs they made writable.
+	 * round left in the PTEs they made writable. Hot pages are walked
+	 * with the recorded ones and stay writable; staying in write-protect
+	 * mode then chooses the hot pages of the next round, and protects the
+	 * pages that stopped being hot, collecting their last dirty bits.
 	 *
 	 * Only the tracked file's address_space is walked. It holds nothing
 	 * but shared mappings that may write, the VMAs the walks accept: in
@@ -852,16 +1078,20 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 		atomic64_add(drm_fbdev_shadow_rearm(shadow, 0, shadow->npages - 1),
 			     &shadow->scan_pages);
 	} else if (shadow->track.scan) {
-		if (!scanned)
+		if (!scanned) {
+			drm_fbdev_shadow_hot_reset(shadow);
 			drm_fbdev_shadow_scan(shadow);
+		}
 	} else {
-		drm_fbdev_shadow_protect(shadow);
+		if (!protected)
+			drm_fbdev_shadow_protect(shadow);
+		drm_fbdev_shadow_choose_hot(shadow, busy);
 	}
 	bitmap_or(shadow->dirty, shadow->dirty, shadow->closed, shadow->npages);
 	bitmap_zero(shadow->closed, shadow->npages);
 	shadow->last_flush = now;
-	/* Scan mode keeps looking, at the busy pace, until it ends. */
-	if (shadow->track.scan)
+	/* Scan mode and hot pages keep looking, at the busy pace, until they end. */
+	if (shadow->track.scan || shadow->hot.count)
 		drm_fbdev_shadow_kick(shadow);
 	first = find_first_bit(shadow->dirty, shadow->npages);
 	if (first >= shadow->npages) {
@@ -872,14 +1102,14 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	bitmap_copy(shadow->flushing, shadow->dirty, shadow->npages);
 	bitmap_zero(shadow->dirty, shadow->npages);
 	/* see drm_fbdev_shadow_presented() */
-	diff = shadow->copy && !scanned && !shadow->track.scan;
+	diff = shadow->copies.mem && !scanned && !shadow->track.scan;
 	if (diff) {
 		/* pages protected before @outside is read, see outside_begin() */
 		smp_mb();
 		diff = !(atomic_read(&shadow->outside) & 1);
 	}
-	if (shadow->copy) {
-		bitmap_andnot(shadow->copy_valid, shadow->copy_valid, shadow->untrusted,
+	if (shadow->copies.mem) {
+		bitmap_andnot(shadow->copies.valid, shadow->copies.valid, shadow->untrusted,
 			      shadow->npages);
 		bitmap_zero(shadow->untrusted, shadow->npages);
 	}
@@ -887,15 +1117,16 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 
 	if (diff) {
 		drm_fbdev_shadow_take_stale(shadow);
-		atomic64_add(bitmap_weight_and(shadow->flushing, shadow->copy_valid,
+		drm_fbdev_shadow_copies_round(&shadow->copies);
+		atomic64_add(bitmap_weight_and(shadow->flushing, shadow->copies.valid,
 					       shadow->npages), &shadow->diff_pages);
-		n = drm_fbdev_shadow_diff_to_clips(&shadow->geo, shadow->vaddr, shadow->copy,
-						   shadow->copy_valid, shadow->flushing,
-						   shadow->npages, clips, ARRAY_SIZE(clips));
+		n = drm_fbdev_shadow_diff_to_clips(&shadow->geo, shadow->vaddr, &shadow->copies,
+						   shadow->flushing, shadow->npages, clips,
+						   ARRAY_SIZE(clips));
 	} else {
-		if (shadow->copy)
-			bitmap_andnot(shadow->copy_valid, shadow->copy_valid, shadow->flushing,
-				      shadow->npages);
+		if (shadow->copies.mem)
+			bitmap_andnot(shadow->copies.valid, shadow->copies.valid,
+				      shadow->flushing, shadow->npages);
 		n = drm_fbdev_shadow_pages_to_clips(&shadow->geo, shadow->flushing,
 						    shadow->npages, clips, ARRAY_SIZE(clips));
 	}
@@ -908,7 +1139,7 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	atomic64_add(pixels, &shadow->pixels);
 	trace_drm_fbdev_shadow_flush(shadow->minor, first, last, pages, n, pixels);
 	drm_fbdev_shadow_present(shadow, clips, n);
-	if (shadow->copy)
+	if (shadow->copies.mem)
 		drm_fbdev_shadow_presented(shadow);
 }
 
@@ -1354,6 +1585,12 @@ static int drm_fbdev_shadow_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "scan_pages %lld\n", atomic64_read(&shadow->scan_pages));
 	seq_printf(m, "switches %lld\n", atomic64_read(&shadow->switches));
 	seq_printf(m, "diff_pages %lld\n", atomic64_read(&shadow->diff_pages));
+	mutex_lock(&shadow->lock);
+	seq_printf(m, "hot_pages %lu\n", shadow->hot.count);
+	mutex_unlock(&shadow->lock);
+	seq_printf(m, "hot_changes %lld\n", atomic64_read(&shadow->hot_changes));
+	seq_printf(m, "copy_slots %u\n", shadow->copies.slots);
+	seq_printf(m, "overhead_bytes %zu\n", shadow->overhead);
 	seq_printf(m, "refresh_hz %u\n", shadow->refresh_hz);
 	seq_printf(m, "busy_ms %llu\n", div_u64(shadow->busy_ns, NSEC_PER_MSEC));
 	return 0;
@@ -1398,20 +1635,58 @@ static unsigned int drm_fbdev_shadow_refresh(struct drm_fb_helper *fb_helper)
 	return hz > 0 ? hz : DRM_FBDEV_SHADOW_DEFAULT_HZ;
 }
 
-/*
- * The copy for sub-page damage doubles the memory of the framebuffer; the
- * helper works without it, reporting dirty pages whole.
- */
-static void drm_fbdev_shadow_alloc_copy(struct drm_fbdev_shadow *shadow)
+static size_t drm_fbdev_shadow_bitmap_size(unsigned long bits)
 {
-	shadow->copy = __vmalloc(shadow->npages << PAGE_SHIFT, GFP_KERNEL | __GFP_NOWARN);
-	shadow->copy_valid = bitmap_zalloc(shadow->npages, GFP_KERNEL);
-	shadow->untrusted = bitmap_zalloc(shadow->npages, GFP_KERNEL);
-	shadow->stale = bitmap_zalloc(shadow->npages, GFP_KERNEL);
-	if (shadow->copy && shadow->copy_valid && shadow->untrusted && shadow->stale)
+	return BITS_TO_LONGS(bits) * sizeof(long);
+}
+
+/*
+ * The copies for sub-page damage, within the helper's bound on its own
+ * memory: a sixteenth of the framebuffer plus 1 MiB. What the bookkeeping
+ * of the pages leaves of it holds the copies of as many pages, in slots
+ * that the pages being written take (see drm_fbdev_shadow_copy_slot()).
+ * A copy of the whole buffer would double its memory, for pages most of
+ * which are either never written or, when most of the buffer is written,
+ * reported whole in scan mode anyway. Without copies, or for a page
+ * without a slot, dirty pages are reported whole.
+ */
+static void drm_fbdev_shadow_alloc_copies(struct drm_fbdev_shadow *shadow, size_t size)
+{
+	struct drm_fbdev_shadow_copies *c = &shadow->copies;
+	unsigned long n = shadow->npages;
+	size_t fixed = shadow->overhead + 3 * drm_fbdev_shadow_bitmap_size(n) + n * sizeof(u32);
+	size_t limit = size / 16 + SZ_1M, slots;
+
+	if (fixed >= limit)
 		return;
-	vfree(shadow->copy);
-	shadow->copy = NULL;
+	slots = min_t(size_t, n, (limit - fixed) / (PAGE_SIZE + 2 * sizeof(u32)));
+	if (!slots)
+		return;
+	c->mem = __vmalloc(slots << PAGE_SHIFT, GFP_KERNEL | __GFP_NOWARN);
+	c->slot = kvmalloc_array(n, sizeof(u32), GFP_KERNEL);
+	c->page = kvmalloc_array(slots, sizeof(u32), GFP_KERNEL);
+	c->last = kvcalloc(slots, sizeof(u32), GFP_KERNEL);
+	c->valid = bitmap_zalloc(n, GFP_KERNEL);
+	shadow->untrusted = bitmap_zalloc(n, GFP_KERNEL);
+	shadow->stale = bitmap_zalloc(n, GFP_KERNEL);
+	if (!c->mem || !c->slot || !c->page || !c->last || !c->valid || !shadow->untrusted ||
+	    !shadow->stale) {
+		vfree(c->mem);
+		kvfree(c->slot);
+		kvfree(c->page);
+		kvfree(c->last);
+		bitmap_free(c->valid);
+		bitmap_free(shadow->untrusted);
+		bitmap_free(shadow->stale);
+		*c = (struct drm_fbdev_shadow_copies){};
+		shadow->untrusted = NULL;
+		shadow->stale = NULL;
+		return;
+	}
+	memset(c->slot, 0xff, n * sizeof(u32));
+	memset(c->page, 0xff, slots * sizeof(u32));
+	c->slots = slots;
+	shadow->overhead = fixed + slots * (PAGE_SIZE + 2 * sizeof(u32));
 }
 
 /* Each file has its own inode, hence its own address_space. */
@@ -1443,6 +1718,7 @@ static int drm_fbdev_shadow_init(struct drm_fb_helper *fb_helper,
 	shadow = kzalloc(sizeof(*shadow), GFP_KERNEL);
 	if (!shadow)
 		return -ENOMEM;
+	shadow->overhead = sizeof(*shadow);
 	kref_init(&shadow->ref);
 	mutex_init(&shadow->lock);
 	mutex_init(&shadow->present_lock);
@@ -1475,10 +1751,16 @@ static int drm_fbdev_shadow_init(struct drm_fb_helper *fb_helper,
 		shadow->dirty = bitmap_zalloc(shadow->npages, GFP_KERNEL);
 		shadow->flushing = bitmap_zalloc(shadow->npages, GFP_KERNEL);
 		shadow->closed = bitmap_zalloc(shadow->npages, GFP_KERNEL);
-		if (!shadow->dirty || !shadow->flushing || !shadow->closed)
+		shadow->hot.pages = bitmap_zalloc(shadow->npages, GFP_KERNEL);
+		shadow->hot.counting = bitmap_zalloc(shadow->npages, GFP_KERNEL);
+		shadow->hot.streak = kvzalloc(shadow->npages, GFP_KERNEL);
+		if (!shadow->dirty || !shadow->flushing || !shadow->closed || !shadow->hot.pages ||
+		    !shadow->hot.counting || !shadow->hot.streak)
 			goto err;
+		shadow->overhead += 5 * drm_fbdev_shadow_bitmap_size(shadow->npages) +
+				    shadow->npages;
 		if (DRM_FBDEV_SHADOW_CAN_TRACK && shadow->damage)
-			drm_fbdev_shadow_alloc_copy(shadow);
+			drm_fbdev_shadow_alloc_copies(shadow, size);
 		ret = drm_fbdev_shadow_new_file(shadow, "[drm-fbdev-shadow]", &shadow->tracked);
 		if (ret)
 			goto err;

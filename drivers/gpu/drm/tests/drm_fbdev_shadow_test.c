@@ -3,8 +3,9 @@
  * KUnit tests for drm_fbdev_shadow: the damage geometry (byte ranges,
  * dirty pages, and the written bytes of dirty pages to clips), the blit
  * from a shadow buffer to the real one, the path of I/O and DMA memory,
- * which QEMU cannot show for DMA memory, and the choice between
- * write-protect and scan tracking.
+ * which QEMU cannot show for DMA memory, the choice between write-protect
+ * and scan tracking, the pages that stay writable in write-protect mode,
+ * and the slots of the bounded copies.
  */
 
 #include <kunit/test.h>
@@ -329,15 +330,33 @@ static void tracking_tiny_buffer(struct kunit *test)
 }
 
 /*
- * Sub-page damage: four pages of a framebuffer, its copy, and the bitmaps.
- * The geometries here assume 4 KiB pages, like the ones above.
+ * Sub-page damage: four pages of a framebuffer, the copies of its pages,
+ * and the bitmap of dirty pages. With @valid, page i has a valid copy in
+ * slot i, so d->copy is laid out as d->buf. The geometries here assume
+ * 4 KiB pages, like the ones above.
  */
 struct diff_bufs {
 	u8 *buf;
 	u8 *copy;
+	u32 slot[4], page[4], last[4];
 	DECLARE_BITMAP(valid, 4);
 	DECLARE_BITMAP(pages, 4);
+	struct drm_fbdev_shadow_copies copies;
 };
+
+static void copies_init(struct drm_fbdev_shadow_copies *c, void *mem, u32 *slot, u32 *page,
+			u32 *last, unsigned long *valid, u32 slots, unsigned long npages)
+{
+	memset(slot, 0xff, npages * sizeof(u32));
+	memset(page, 0xff, slots * sizeof(u32));
+	memset(last, 0, slots * sizeof(u32));
+	bitmap_zero(valid, npages);
+	*c = (struct drm_fbdev_shadow_copies){
+		.mem = mem, .slot = slot, .page = page, .last = last,
+		.valid = valid, .slots = slots,
+	};
+	drm_fbdev_shadow_copies_round(c);
+}
 
 static struct diff_bufs *diff_setup(struct kunit *test, bool valid)
 {
@@ -351,10 +370,14 @@ static struct diff_bufs *diff_setup(struct kunit *test, bool valid)
 	d->copy = kunit_kzalloc(test, 4 * PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, d->buf);
 	KUNIT_ASSERT_NOT_NULL(test, d->copy);
-	if (valid)
-		bitmap_fill(d->valid, 4);
-	else
-		bitmap_zero(d->valid, 4);
+	copies_init(&d->copies, d->copy, d->slot, d->page, d->last, d->valid, 4, 4);
+	if (valid) {
+		for (int i = 0; i < 4; i++) {
+			KUNIT_ASSERT_PTR_EQ(test, drm_fbdev_shadow_copy_slot(&d->copies, i),
+					    (void *)(d->copy + i * PAGE_SIZE));
+			__set_bit(i, d->valid);
+		}
+	}
 	bitmap_zero(d->pages, 4);
 	return d;
 }
@@ -362,8 +385,8 @@ static struct diff_bufs *diff_setup(struct kunit *test, bool valid)
 static unsigned int diff(const struct drm_fbdev_shadow_geometry *geo, struct diff_bufs *d,
 			 struct drm_clip_rect *clips, unsigned int max)
 {
-	return drm_fbdev_shadow_diff_to_clips(geo, d->buf, d->copy, d->valid, d->pages, 4,
-					      clips, max);
+	drm_fbdev_shadow_copies_round(&d->copies);
+	return drm_fbdev_shadow_diff_to_clips(geo, d->buf, &d->copies, d->pages, 4, clips, max);
 }
 
 /* 32 bpp, a page per line; 16 bpp, two lines a page; 24 bpp, 1500-byte lines */
@@ -408,8 +431,89 @@ static void diff_page_without_copy(struct kunit *test)
 	expect_clip(test, &clips[0], 0, 3, 1024, 4);
 	KUNIT_EXPECT_TRUE(test, test_bit(3, d->valid));
 	KUNIT_EXPECT_FALSE(test, test_bit(2, d->valid));
-	KUNIT_EXPECT_EQ(test, d->copy[3 * 4096 + 8], 1);
+	/* the first free slot */
+	KUNIT_EXPECT_EQ(test, d->slot[3], 0);
+	KUNIT_EXPECT_EQ(test, d->copy[8], 1);
 	KUNIT_EXPECT_EQ(test, diff(&geo32_4, d, clips, 4), 0);
+}
+
+static void diff_page_without_a_slot(struct kunit *test)
+{
+	struct diff_bufs *d = diff_setup(test, false);
+	struct drm_clip_rect clips[4];
+
+	/* One slot, taken by page 0 in this round: page 2 is reported whole. */
+	d->copies.slots = 1;
+	d->buf[0] = 1;
+	d->buf[2 * 4096 + 4] = 1;
+	__set_bit(0, d->pages);
+	__set_bit(2, d->pages);
+	KUNIT_ASSERT_EQ(test, diff(&geo32_4, d, clips, 4), 2);
+	expect_clip(test, &clips[0], 0, 0, 1024, 1);
+	expect_clip(test, &clips[1], 0, 2, 1024, 3);
+	KUNIT_EXPECT_TRUE(test, test_bit(0, d->valid));
+	KUNIT_EXPECT_FALSE(test, test_bit(2, d->valid));
+	KUNIT_EXPECT_EQ(test, d->slot[2], DRM_FBDEV_SHADOW_NO_SLOT);
+	/* page 0 keeps its copy while it is written: exact damage again */
+	d->buf[8] = 1;
+	KUNIT_ASSERT_EQ(test, diff(&geo32_4, d, clips, 4), 2);
+	expect_clip(test, &clips[0], 2, 0, 4, 1);
+	expect_clip(test, &clips[1], 0, 2, 1024, 3);
+}
+
+static void copies_keep_the_pages_in_use(struct kunit *test)
+{
+	static u8 mem[2][PAGE_SIZE];
+	struct drm_fbdev_shadow_copies c;
+	u32 slot[8], page[2], last[2];
+	DECLARE_BITMAP(valid, 8);
+
+	copies_init(&c, mem, slot, page, last, valid, 2, 8);
+	KUNIT_EXPECT_PTR_EQ(test, drm_fbdev_shadow_copy_slot(&c, 5), (void *)mem[0]);
+	KUNIT_EXPECT_PTR_EQ(test, drm_fbdev_shadow_copy_slot(&c, 6), (void *)mem[1]);
+	__set_bit(5, valid);
+	__set_bit(6, valid);
+	/* both slots taken in this round: page 7 gets none */
+	KUNIT_EXPECT_NULL(test, drm_fbdev_shadow_copy_slot(&c, 7));
+	drm_fbdev_shadow_copies_round(&c);
+	/* page 5 is used again, page 6 was used in the round before */
+	KUNIT_EXPECT_PTR_EQ(test, drm_fbdev_shadow_copy_slot(&c, 5), (void *)mem[0]);
+	KUNIT_EXPECT_NULL(test, drm_fbdev_shadow_copy_slot(&c, 7));
+	/* page 6 unused for a whole round: its slot goes to page 7 */
+	drm_fbdev_shadow_copies_round(&c);
+	KUNIT_EXPECT_PTR_EQ(test, drm_fbdev_shadow_copy_slot(&c, 5), (void *)mem[0]);
+	KUNIT_EXPECT_PTR_EQ(test, drm_fbdev_shadow_copy_slot(&c, 7), (void *)mem[1]);
+	KUNIT_EXPECT_EQ(test, slot[6], DRM_FBDEV_SHADOW_NO_SLOT);
+	KUNIT_EXPECT_FALSE(test, test_bit(6, valid));
+	KUNIT_EXPECT_FALSE(test, test_bit(7, valid));
+	KUNIT_EXPECT_TRUE(test, test_bit(5, valid));
+	KUNIT_EXPECT_EQ(test, page[1], 7);
+}
+
+static void copies_look_at_each_slot_once_a_round(struct kunit *test)
+{
+	static u8 mem[4][PAGE_SIZE];
+	struct drm_fbdev_shadow_copies c;
+	u32 slot[64], page[4], last[4];
+	DECLARE_BITMAP(valid, 64);
+	int i;
+
+	copies_init(&c, mem, slot, page, last, valid, 4, 64);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_NOT_NULL(test, drm_fbdev_shadow_copy_slot(&c, i));
+	/* four slots looked at: the other pages of the round get none */
+	for (i = 4; i < 64; i++)
+		KUNIT_EXPECT_NULL(test, drm_fbdev_shadow_copy_slot(&c, i));
+	KUNIT_EXPECT_EQ(test, c.budget, 0);
+	/* a page that has a slot still finds it */
+	KUNIT_EXPECT_PTR_EQ(test, drm_fbdev_shadow_copy_slot(&c, 2), (void *)mem[2]);
+	/* two rounds on, all four are free to take again */
+	drm_fbdev_shadow_copies_round(&c);
+	drm_fbdev_shadow_copies_round(&c);
+	for (i = 10; i < 14; i++)
+		KUNIT_EXPECT_NOT_NULL(test, drm_fbdev_shadow_copy_slot(&c, i));
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, slot[i], DRM_FBDEV_SHADOW_NO_SLOT);
 }
 
 static void diff_two_corners(struct kunit *test)
@@ -496,6 +600,129 @@ static void diff_clip_limit(struct kunit *test)
 	expect_clip(test, &clips[1], 40, 6, 44, 7);
 }
 
+/* Hot pages of a 130-page buffer (three words of bitmap, the last partial) */
+struct hot_state {
+	DECLARE_BITMAP(pages, 130);
+	DECLARE_BITMAP(counting, 130);
+	DECLARE_BITMAP(written, 130);
+	u8 streak[130];
+	struct drm_fbdev_shadow_hot hot;
+};
+
+static struct hot_state *hot_setup(struct kunit *test)
+{
+	struct hot_state *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	h->hot = (struct drm_fbdev_shadow_hot){
+		.pages = h->pages, .counting = h->counting, .streak = h->streak,
+	};
+	return h;
+}
+
+/* @flushes flushes that each find @page written (or not); returns the pages that left */
+static unsigned long hot_flushes(struct hot_state *h, long page, int flushes, bool busy)
+{
+	unsigned long left = 0;
+
+	bitmap_zero(h->written, 130);
+	if (page >= 0)
+		__set_bit(page, h->written);
+	while (flushes--)
+		left += drm_fbdev_shadow_hot_update(&h->hot, h->written, 130, busy);
+	return left;
+}
+
+static void hot_after_three_busy_flushes(struct kunit *test)
+{
+	struct hot_state *h = hot_setup(test);
+
+	hot_flushes(h, 129, 2, true);
+	KUNIT_EXPECT_FALSE(test, test_bit(129, h->pages));
+	KUNIT_EXPECT_TRUE(test, test_bit(129, h->counting));
+	KUNIT_EXPECT_EQ(test, h->streak[129], 2);
+	hot_flushes(h, 129, 1, true);
+	KUNIT_EXPECT_TRUE(test, test_bit(129, h->pages));
+	KUNIT_EXPECT_FALSE(test, test_bit(129, h->counting));
+	KUNIT_EXPECT_EQ(test, h->hot.count, 1);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(h->pages, 130), 1);
+	/* written all along: it stays hot */
+	KUNIT_EXPECT_EQ(test, hot_flushes(h, 129, 100, true), 0);
+	KUNIT_EXPECT_EQ(test, h->hot.count, 1);
+}
+
+static void hot_streak_must_not_break(struct kunit *test)
+{
+	struct hot_state *h = hot_setup(test);
+
+	/* written, written, clean: the count starts again */
+	for (int i = 0; i < 20; i++) {
+		hot_flushes(h, 64, 2, true);
+		hot_flushes(h, -1, 1, true);
+	}
+	KUNIT_EXPECT_EQ(test, h->hot.count, 0);
+	KUNIT_EXPECT_EQ(test, h->streak[64], 0);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(h->counting, 130));
+}
+
+static void hot_pause_starts_the_count_again(struct kunit *test)
+{
+	struct hot_state *h = hot_setup(test);
+
+	/* a blinking cursor: each write comes after a pause */
+	hot_flushes(h, 3, 10, false);
+	KUNIT_EXPECT_EQ(test, h->hot.count, 0);
+	KUNIT_EXPECT_EQ(test, h->streak[3], 1);
+	/* busy flushes count on from the one after the pause */
+	hot_flushes(h, 3, 1, true);
+	KUNIT_EXPECT_EQ(test, h->hot.count, 0);
+	hot_flushes(h, 3, 1, true);
+	KUNIT_EXPECT_EQ(test, h->hot.count, 1);
+}
+
+static void hot_leaves_after_four_clean_flushes(struct kunit *test)
+{
+	struct hot_state *h = hot_setup(test);
+
+	hot_flushes(h, 70, 3, true);
+	KUNIT_ASSERT_EQ(test, h->hot.count, 1);
+	KUNIT_EXPECT_EQ(test, hot_flushes(h, -1, 3, true), 0);
+	KUNIT_EXPECT_TRUE(test, test_bit(70, h->pages));
+	/* one write puts the count back to zero */
+	hot_flushes(h, 70, 1, true);
+	KUNIT_EXPECT_EQ(test, hot_flushes(h, -1, 3, true), 0);
+	KUNIT_EXPECT_EQ(test, hot_flushes(h, -1, 1, true), 1);
+	KUNIT_EXPECT_FALSE(test, test_bit(70, h->pages));
+	KUNIT_EXPECT_EQ(test, h->hot.count, 0);
+	KUNIT_EXPECT_EQ(test, h->streak[70], 0);
+	/* and it takes three busy flushes again to come back */
+	hot_flushes(h, 70, 2, true);
+	KUNIT_EXPECT_EQ(test, h->hot.count, 0);
+}
+
+static void hot_pages_apart(struct kunit *test)
+{
+	struct hot_state *h = hot_setup(test);
+	int i;
+
+	/* two rectangles redrawn at every flush: every fourth page of 130 */
+	bitmap_zero(h->written, 130);
+	for (i = 0; i < 130; i += 4)
+		__set_bit(i, h->written);
+	for (i = 0; i < 3; i++)
+		drm_fbdev_shadow_hot_update(&h->hot, h->written, 130, true);
+	KUNIT_EXPECT_EQ(test, h->hot.count, 33);
+	KUNIT_EXPECT_TRUE(test, bitmap_equal(h->pages, h->written, 130));
+	/* the writes stop: four flushes later every page is protected */
+	bitmap_zero(h->written, 130);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test,
+				drm_fbdev_shadow_hot_update(&h->hot, h->written, 130, true),
+				i == 3 ? 33 : 0);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(h->pages, 130));
+	KUNIT_EXPECT_EQ(test, h->hot.count, 0);
+}
+
 static struct kunit_case drm_fbdev_shadow_tests[] = {
 	KUNIT_CASE(range_inside_one_line),
 	KUNIT_CASE(range_whole_line),
@@ -509,6 +736,9 @@ static struct kunit_case drm_fbdev_shadow_tests[] = {
 	KUNIT_CASE(diff_pixels_of_changed_words),
 	KUNIT_CASE(diff_unchanged_page),
 	KUNIT_CASE(diff_page_without_copy),
+	KUNIT_CASE(diff_page_without_a_slot),
+	KUNIT_CASE(copies_keep_the_pages_in_use),
+	KUNIT_CASE(copies_look_at_each_slot_once_a_round),
 	KUNIT_CASE(diff_two_corners),
 	KUNIT_CASE(diff_consecutive_lines_merge),
 	KUNIT_CASE(diff_line_shared_with_a_clean_page),
@@ -525,6 +755,11 @@ static struct kunit_case drm_fbdev_shadow_tests[] = {
 	KUNIT_CASE(tracking_leaves_scan_after_four_sparse_flushes),
 	KUNIT_CASE(tracking_hysteresis),
 	KUNIT_CASE(tracking_tiny_buffer),
+	KUNIT_CASE(hot_after_three_busy_flushes),
+	KUNIT_CASE(hot_streak_must_not_break),
+	KUNIT_CASE(hot_pause_starts_the_count_again),
+	KUNIT_CASE(hot_leaves_after_four_clean_flushes),
+	KUNIT_CASE(hot_pages_apart),
 	{ }
 };
 
