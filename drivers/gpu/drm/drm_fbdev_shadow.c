@@ -80,11 +80,11 @@
  * only (see drm_fbdev_shadow_diff_to_clips()). All the helper allocates for
  * itself, copies and bookkeeping, stays within a sixteenth of the
  * framebuffer plus 1 MiB (overhead_bytes in debugfs); a dirty page that
- * finds no free slot for its copy is reported whole. Pages written while the display may
- * have been reading the buffer (a flush being presented, a pan, a modeset,
- * fbcon's own damage), and pages the kernel wrote (fbcon, write()), are
- * reported whole at their next flush, as the display may hold something
- * the copy does not. Scan mode, where most of the buffer changes anyway,
+ * finds no free slot for its copy is reported whole. Pages written while
+ * the display may have been reading the buffer (a flush being presented, a
+ * pan, a modeset, fbcon's own damage), and pages the kernel wrote (fbcon,
+ * write()), are reported whole at their next flush, as the display may
+ * hold something the copy does not. Scan mode, where most of the buffer changes anyway,
  * reports pages whole.
  *
  * Every mapping of the framebuffer, from any open file or device node, is
@@ -935,8 +935,8 @@ static void drm_fbdev_shadow_collect_hot(struct drm_fbdev_shadow *shadow)
  * Comparisons are only made by flushes that start and end in
  * write-protect mode, where every write to a page after its flush either
  * faults and enters the bitmap or, on a hot page, leaves a dirty bit that
- * this or the next flush's walk collects. Flushes in scan mode report their pages whole and
- * forget their copies.
+ * this or the next flush's walk collects. Flushes in scan mode report
+ * their pages whole and forget their copies.
  */
 static void drm_fbdev_shadow_presented(struct drm_fbdev_shadow *shadow)
 {
@@ -1635,11 +1635,6 @@ static unsigned int drm_fbdev_shadow_refresh(struct drm_fb_helper *fb_helper)
 	return hz > 0 ? hz : DRM_FBDEV_SHADOW_DEFAULT_HZ;
 }
 
-static size_t drm_fbdev_shadow_bitmap_size(unsigned long bits)
-{
-	return BITS_TO_LONGS(bits) * sizeof(long);
-}
-
 /*
  * The copies for sub-page damage, within the helper's bound on its own
  * memory: a sixteenth of the framebuffer plus 1 MiB. What the bookkeeping
@@ -1654,7 +1649,7 @@ static void drm_fbdev_shadow_alloc_copies(struct drm_fbdev_shadow *shadow, size_
 {
 	struct drm_fbdev_shadow_copies *c = &shadow->copies;
 	unsigned long n = shadow->npages;
-	size_t fixed = shadow->overhead + 3 * drm_fbdev_shadow_bitmap_size(n) + n * sizeof(u32);
+	size_t fixed = shadow->overhead + 3 * bitmap_size(n) + n * sizeof(u32);
 	size_t limit = size / 16 + SZ_1M, slots;
 
 	if (fixed >= limit)
@@ -1757,7 +1752,7 @@ static int drm_fbdev_shadow_init(struct drm_fb_helper *fb_helper,
 		if (!shadow->dirty || !shadow->flushing || !shadow->closed || !shadow->hot.pages ||
 		    !shadow->hot.counting || !shadow->hot.streak)
 			goto err;
-		shadow->overhead += 5 * drm_fbdev_shadow_bitmap_size(shadow->npages) +
+		shadow->overhead += 5 * bitmap_size(shadow->npages) +
 				    shadow->npages;
 		if (DRM_FBDEV_SHADOW_CAN_TRACK && shadow->damage)
 			drm_fbdev_shadow_alloc_copies(shadow, size);
