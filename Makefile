@@ -18,7 +18,7 @@ IGT_TESTS   := $(basename $(notdir $(wildcard igt-tests/*.c)))
 all: help
 
 help:
-	@echo "make run [DEVICE=virtio|simpledrm|bochs|qxl|cirrus]"
+	@echo "make run [DEVICE=virtio|simpledrm|bochs|qxl|cirrus] [MODE=WIDTHxHEIGHT|1080p|4k]"
 	@echo "                                     build, boot, draw a demo, save a screenshot"
 	@echo "make check                          build, boot and run every test"
 	@echo "make check-debug                    the same on a KASAN/lockdep/DEBUG_VM/UBSAN kernel"
@@ -71,7 +71,7 @@ $(GUEST) $(IGT):
 	mkdir -p $@
 
 run: kernel programs
-	@$(PY) tools/run-demo --device $(DEVICE)
+	@$(PY) tools/run-demo --device $(DEVICE) $(if $(MODE),--mode $(MODE))
 
 check: kernel programs
 	@$(PY) tools/check

@@ -152,6 +152,12 @@ def render_spec(text, basedir="."):
     return Image(width, height, rgb)
 
 
+def same(actual, expected):
+    """Whether the two images are equal, without saying where they differ."""
+    return ((actual.width, actual.height) == (expected.width, expected.height) and
+            actual.rgb == expected.rgb)
+
+
 def compare(actual, expected):
     """None when equal, else a one-line description of the difference."""
     if (actual.width, actual.height) != (expected.width, expected.height):

@@ -99,6 +99,14 @@ class Images(unittest.TestCase):
         self.assertIn("1 pixels differ", diff)
         self.assertIn("(7,3)", diff)
 
+    def test_same_is_compare_without_the_account(self):
+        want = image.render_spec(self.SPEC)
+        self.assertTrue(image.same(image.render_spec(self.SPEC), want))
+        self.assertFalse(image.same(image.render_spec(self.SPEC.replace("ffffff", "fffffe")),
+                                    want))
+        self.assertFalse(image.same(image.render_spec("size 4 8\n"),
+                                    image.render_spec("size 8 4\n")))
+
     def test_size_mismatch(self):
         self.assertIn("8x4", image.compare(image.render_spec("size 4 4\n"),
                                            image.render_spec(self.SPEC)))
@@ -160,6 +168,28 @@ def load_tool(name):
 
 def load_bench():
     return load_tool("bench")
+
+
+class Modes(unittest.TestCase):
+    def test_named_and_numeric_modes(self):
+        self.assertEqual(guest.parse_mode("4k"), (3840, 2160))
+        self.assertEqual(guest.parse_mode("1080p"), (1920, 1080))
+        self.assertEqual(guest.parse_mode("1280x800"), (1280, 800))
+        for bad in ("", "4K", "1280", "0x768", "1280x99999", "12.5x8"):
+            with self.assertRaises(ValueError):
+                guest.parse_mode(bad)
+
+    def test_mode_goes_to_the_device(self):
+        args = guest.DEVICES["virtio"].qemu_args((3840, 2160))
+        self.assertEqual(args[-1], "virtio-gpu-pci,xres=3840,yres=2160")
+        self.assertEqual(guest.DEVICES["bochs"].qemu_args((1920, 1080))[-1],
+                         "VGA,xres=1920,yres=1080")
+        self.assertEqual(guest.DEVICES["virtio"].qemu_args(None)[-1],
+                         "virtio-gpu-pci,xres=1024,yres=768")
+
+    def test_device_without_modes_refuses_one(self):
+        with self.assertRaisesRegex(guest.GuestError, "takes no mode"):
+            guest.Guest(__file__, "simpledrm", mode=(1920, 1080))
 
 
 class BuildCoverage(unittest.TestCase):

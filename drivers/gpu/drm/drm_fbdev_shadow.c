@@ -417,10 +417,21 @@ static void drm_fbdev_shadow_rows_span(struct drm_fbdev_shadow_rows *rows,
 		drm_fbdev_shadow_rows_add(rows, &c);
 }
 
+/* Whether eight words equal their copies: one branch for the common case. */
+static bool drm_fbdev_shadow_same8(const unsigned long *buf, const unsigned long *copy)
+{
+	return !((READ_ONCE(buf[0]) ^ copy[0]) | (READ_ONCE(buf[1]) ^ copy[1]) |
+		 (READ_ONCE(buf[2]) ^ copy[2]) | (READ_ONCE(buf[3]) ^ copy[3]) |
+		 (READ_ONCE(buf[4]) ^ copy[4]) | (READ_ONCE(buf[5]) ^ copy[5]) |
+		 (READ_ONCE(buf[6]) ^ copy[6]) | (READ_ONCE(buf[7]) ^ copy[7]));
+}
+
 /*
- * Compare one page with its copy, a word at a time, taking each word that
- * differs into the copy as it was read, and report the span of each
- * scanline from the first to the last byte of the words that differ.
+ * Compare one page with its copy, eight words at a time and then word by
+ * word where they differ, taking each word that differs into the copy as
+ * it was read, and report the span of each scanline from the first to the
+ * last byte of the words that differ. A word that changes back between
+ * the two reads equals its copy again and is not reported.
  */
 static void drm_fbdev_shadow_diff_page(struct drm_fbdev_shadow_rows *rows,
 				       const struct drm_fbdev_shadow_geometry *geo,
@@ -433,8 +444,13 @@ static void drm_fbdev_shadow_diff_page(struct drm_fbdev_shadow_rows *rows,
 
 	buf += page * words;
 	for (i = 0; i < words; i++) {
-		unsigned long v = READ_ONCE(buf[i]);
+		unsigned long v;
 
+		if (!(i % 8) && drm_fbdev_shadow_same8(buf + i, copy + i)) {
+			i += 7;
+			continue;
+		}
+		v = READ_ONCE(buf[i]);
 		if (v == copy[i])
 			continue;
 		copy[i] = v;

@@ -409,6 +409,29 @@ static void diff_pixels_of_changed_words(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, diff(&geo32_4, d, clips, 4), 0);
 }
 
+/*
+ * Pages are compared eight words at a time: a change in any word of a
+ * group, the page's first and last words included, is found alone.
+ */
+static void diff_each_word_of_a_group(struct kunit *test)
+{
+	const unsigned int size = sizeof(long), words = 4096 / sizeof(long);
+	struct diff_bufs *d = diff_setup(test, true);
+	struct drm_clip_rect clips[4];
+	unsigned int w;
+
+	__set_bit(1, d->pages);
+	for (w = 0; w < 16; w++) {
+		/* the page's first eight words, then its last eight */
+		unsigned int word = w < 8 ? w : words - 16 + w;
+
+		d->buf[4096 + (word + 1) * size - 1] = w + 1;
+		KUNIT_ASSERT_EQ(test, diff(&geo32_4, d, clips, 4), 1);
+		expect_clip(test, &clips[0], word * size / 4, 1, (word + 1) * size / 4, 2);
+		KUNIT_EXPECT_EQ(test, diff(&geo32_4, d, clips, 4), 0);
+	}
+}
+
 static void diff_unchanged_page(struct kunit *test)
 {
 	struct diff_bufs *d = diff_setup(test, true);
@@ -734,6 +757,7 @@ static struct kunit_case drm_fbdev_shadow_tests[] = {
 	KUNIT_CASE(pages_clip_limit),
 	KUNIT_CASE(pages_none),
 	KUNIT_CASE(diff_pixels_of_changed_words),
+	KUNIT_CASE(diff_each_word_of_a_group),
 	KUNIT_CASE(diff_unchanged_page),
 	KUNIT_CASE(diff_page_without_copy),
 	KUNIT_CASE(diff_page_without_a_slot),
