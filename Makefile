@@ -24,7 +24,8 @@ help:
 	@echo "make check-debug                    the same on a KASAN/lockdep/DEBUG_VM/UBSAN kernel"
 	@echo "make check-kcsan                    the same on a KCSAN kernel (data races in the helper fail)"
 	@echo "make stress                         fbfuzz: 10^6 random operations, 24 unbind cycles (debug kernel)"
-	@echo "make bench                          fb_defio baseline and ratios (stock vs patched)"
+	@echo "make bench                          fb_defio baseline and ratios (stock vs patched),"
+	@echo "                                     1024x768, 1920x1080, 3840x2160; flush cost chart"
 	@echo "make ablate                         each hazard's test fails without its handling"
 	@echo "make build-coverage                 W=1 and sparse build of the series' files, x86-64 and arm64"
 	@echo "make bisect-check                   each patch builds; converted drivers boot to fbcon"
@@ -89,6 +90,7 @@ stress: deps programs
 
 bench: deps programs
 	@$(PY) tools/bench
+	@$(PY) tools/bench --flush-cost --seconds 5
 
 ablate: deps programs
 	@$(PY) tools/ablate

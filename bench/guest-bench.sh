@@ -39,7 +39,8 @@ echo 'p:lab/xfer virtio_gpu_cmd_transfer_to_host_2d w=%dx:u32 h=%cx:u32' >> $T/k
 echo 'p:lab/blit drm_fb_blit clip=+0(%r9):s32[4]' >> $T/kprobe_events
 # The helper's page-table walks (not in the stock kernel's build): the
 # scan of dirty bits and the write protection, from call to return.
-for f in clean_record_shared_mapping_range wp_shared_mapping_range; do
+for f in clean_record_shared_mapping_range wp_shared_mapping_range \
+	wp_clean_record_shared_mapping_range; do
 	if grep -q " $f\$" /proc/kallsyms; then
 		echo "p:lab/walk_$f $f" >> $T/kprobe_events
 		echo "r:lab/walk_${f}_ret $f" >> $T/kprobe_events
@@ -71,6 +72,16 @@ run() {
 	cp /tmp/$name.json /tmp/$name.trace "$LAB_DIR/"
 	rm /tmp/$name.trace
 }
+
+# tools/bench --flush-cost: only the cost of a flush against the pages it
+# finds, one pixel in each of N pages spread over the buffer.
+if [ "${2:-}" = flushcost ]; then
+	for n in $FLUSHCOST_PAGES; do
+		run pages-$n pages "$SECS" 60 $n
+	done
+	echo "bench: done"
+	exit 0
+fi
 
 run anim anim "$SECS" 60
 run rects rects "$SECS" 60
@@ -104,4 +115,7 @@ run ffmpeg program ffmpeg $((FSECS * 30)) -- ffmpeg -nostdin -hide_banner -logle
 	-re -stream_loop -1 -f rawvideo -pix_fmt $fmt -s "${w}x${h}" -framerate 30 -i /tmp/clip.raw \
 	-frames:v $((FSECS * 30)) -pix_fmt $fmt -f fbdev /dev/fb0
 rm /tmp/clip.raw
+# What the helper allocates for itself (debugfs, patched kernel only).
+sed -n 's/^overhead_bytes //p' /sys/kernel/debug/dri/0/fbdev_shadow > "$LAB_DIR/overhead" \
+	2>/dev/null || true
 echo "bench: done"

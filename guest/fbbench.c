@@ -5,6 +5,9 @@
  *
  *   fbbench anim SECONDS FPS      rewrite every visible pixel each frame
  *   fbbench rects SECONDS FPS     two 32x32 rectangles in opposite corners
+ *   fbbench pages SECONDS FPS N   one pixel in each of N pages spread evenly
+ *                                 over the buffer: the cost of a flush
+ *                                 against the number of pages it finds
  *   fbbench idle SECONDS          one second of anim, then nothing
  *   fbbench latency SAMPLES GAPMS SIZE
  *                                 a SIZExSIZE write after GAPMS of idle
@@ -160,11 +163,22 @@ static void fill_screen(struct lab_fb *fb, uint32_t px)
 	lab_fb_fill(fb, 0, 0, fb->var.xres, fb->var.yres, px);
 }
 
+/* Pages written by each frame of the "pages" workload. */
+static long spread_pages;
+
 static void frame(struct lab_fb *fb, int rects, long n)
 {
 	uint32_t px = lab_fb_pixel(fb, ((n * 0x10307) & 0xffffff) | 0x404040);
 
-	if (rects) {
+	if (spread_pages) {
+		size_t pages = fb->size / 4096;
+
+		for (long i = 0; i < spread_pages; i++) {
+			size_t off = (size_t)i * pages / spread_pages * 4096;
+
+			memcpy(fb->map + off, &px, fb->bpp);
+		}
+	} else if (rects) {
 		lab_fb_fill(fb, 0, 0, 32, 32, px);
 		lab_fb_fill(fb, fb->var.xres - 32, fb->var.yres - 32, 32, 32, px);
 	} else {
@@ -377,7 +391,8 @@ int main(int argc, char **argv)
 	double a1 = argc > 2 ? atof(argv[2]) : 0, a2 = argc > 3 ? atof(argv[3]) : 0;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: fbbench anim|rects SECONDS FPS | idle SECONDS | "
+		fprintf(stderr, "usage: fbbench anim|rects SECONDS FPS | pages SECONDS FPS N | "
+				"idle SECONDS | "
 				"latency SAMPLES GAPMS SIZE | memset SECONDS | "
 				"control SECONDS FPS | "
 				"program NAME FRAMES -- COMMAND [ARG]...\n");
@@ -398,6 +413,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(w, "anim") || !strcmp(w, "rects"))
 		animate(&fb, w, w[0] == 'r', a1, a2 > 0 ? a2 : 60);
+	else if (!strcmp(w, "pages") && argc > 4 && atol(argv[4]) > 0 &&
+		 (size_t)atol(argv[4]) <= fb.size / 4096) {
+		spread_pages = atol(argv[4]);
+		animate(&fb, w, 0, a1, a2 > 0 ? a2 : 60);
+	}
 	else if (!strcmp(w, "idle"))
 		idle(&fb, a1);
 	else if (!strcmp(w, "latency"))

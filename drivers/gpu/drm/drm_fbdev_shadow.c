@@ -545,11 +545,12 @@ EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_copy_slot);
  * @clips: array for the clips
  * @max_clips: size of @clips, at least 1
  *
- * Each dirty page in @copies->valid is compared with its copy one word at
- * a time. The words that differ are taken into the copy as they were read,
- * and for each scanline the pixels from the first to the last of them
- * become damage. A dirty page not in @copies->valid is damaged whole, as
- * in drm_fbdev_shadow_pages_to_clips(); if drm_fbdev_shadow_copy_slot()
+ * Each dirty page in @copies->valid is compared with its copy eight words
+ * at a time, then word by word inside a group that differs. The words that
+ * differ are taken into the copy as they were read, and for each scanline
+ * the pixels from the first to the last of them become damage. A dirty
+ * page not in @copies->valid is damaged whole, as in
+ * drm_fbdev_shadow_pages_to_clips(); if drm_fbdev_shadow_copy_slot()
  * gives it a slot, it is copied there and added to @copies->valid. The
  * damage of consecutive scanlines is merged into one clip, and clips are
  * then merged as drm_fbdev_shadow_pages_to_clips() describes.
