@@ -76,6 +76,15 @@ def parse_mode(text):
     return int(m.group(1)), int(m.group(2))
 
 
+def check_device(device, mode=None):
+    """GuestError unless DEVICE is a lab device that can take MODE."""
+    if device not in DEVICES:
+        raise GuestError(f"unknown device '{device}' (choose from {', '.join(DEVICES)})")
+    if mode and not DEVICES[device].sized:
+        sized = ", ".join(d for d in DEVICES if DEVICES[d].sized)
+        raise GuestError(f"{device} takes no mode in the lab (modes for: {sized})")
+
+
 def mode_type(text):
     """parse_mode() for argparse's type=: a bad mode is a usage error."""
     try:
@@ -184,11 +193,7 @@ class QMP:
 class Guest:
     def __init__(self, kernel, device="virtio", rundir=None, timeout=300,
                  append="", kunit=False, memory=1024, echo=None, cpus=CPUS, mode=None):
-        if device not in DEVICES:
-            raise GuestError(f"unknown device '{device}' (choose from {', '.join(DEVICES)})")
-        if mode and not DEVICES[device].sized:
-            sized = ", ".join(d for d in DEVICES if DEVICES[d].sized)
-            raise GuestError(f"{device} takes no mode in the lab (modes for: {sized})")
+        check_device(device, mode)
         if not os.path.exists(kernel):
             raise GuestError(f"no kernel image at {kernel}")
         self.kernel = kernel
