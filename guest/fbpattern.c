@@ -22,7 +22,17 @@
  * buffer, square included) and writes the square back to black without a
  * new fault. A helper that compared the page with a copy taken before the
  * pan would find nothing changed and leave the square on the screen.
+ *
+ * Pattern "present-aba" does the same across the flush worker's own
+ * present: with the helper's debugfs hook making the worker sleep before
+ * and after it presents, it draws a mark, paints it over while the mark's
+ * flush is about to present (the display reads the paint), and draws the
+ * mark again once the display has read it, without a new fault. The
+ * comparison then finds the mark unchanged: only the helper's knowledge
+ * of what the display read gets the mark back on the screen. Without the
+ * hook (the stock kernel) it runs the same steps unsynchronized.
  */
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +48,7 @@ struct canvas {
 	unsigned int nops;
 	int idle_first;		/* let the clear be flushed before drawing */
 	int pan_aba;		/* then the square, the pan and the square undone */
+	int present_aba;	/* the mark painted over while it is presented */
 	struct { unsigned int x, y, w, h; uint32_t rgb; } ops[16];
 };
 
@@ -82,6 +93,10 @@ static void pattern(struct canvas *c, const char *name)
 		c->idle_first = 1;
 		c->pan_aba = 1;
 		draw(c, w / 4, h / 4, 4, 4, 0xffffff);
+	} else if (!strcmp(name, "present-aba")) {
+		c->idle_first = 1;
+		c->present_aba = 1;
+		draw(c, w / 3, h / 3, 16, 8, 0xffffff);
 	}
 }
 
@@ -100,6 +115,47 @@ static void pan_aba(struct canvas *c)
 	if (ioctl(fb->fd, FBIOPAN_DISPLAY, &fb->var))
 		perror("fbpattern: FBIOPAN_DISPLAY");
 	lab_fb_fill(fb, x, y, 8, 8, lab_fb_pixel(fb, 0));
+}
+
+/* The helper's present delay (debugfs), in microseconds; 0 if absent. */
+static int present_delay(unsigned int us)
+{
+	const char *counters = lab_counters_find();
+	char path[300];
+	FILE *f;
+
+	if (!counters)
+		return 0;
+	snprintf(path, sizeof(path), "%s", counters);
+	snprintf(path + strlen(dirname(path)), sizeof(path) - strlen(path),
+		 "/fbdev_shadow_present_delay_us");
+	f = fopen(path, "w");
+	if (!f)
+		return 0;
+	fprintf(f, "%u\n", us);
+	return fclose(f) ? 0 : 1;
+}
+
+/*
+ * The mark (the last op) was just drawn: wait for its flush to start (the
+ * worker then sleeps 300 ms before presenting), paint it over, and draw it
+ * again 150 ms into the sleep after the present. The hook is cleared
+ * then: the next flush, which must bring the mark back, sleeps no more.
+ */
+static void present_aba(struct canvas *c, unsigned long long flushes, int hooked)
+{
+	struct lab_fb *fb = &c->fb;
+	unsigned int i = c->nops - 1;
+	double until = lab_now() + 3;
+
+	while (hooked && lab_counter("flushes") == flushes && lab_now() < until)
+		lab_sleep_ms(1);
+	lab_fb_fill(fb, c->ops[i].x, c->ops[i].y, c->ops[i].w, c->ops[i].h,
+		    lab_fb_pixel(fb, 0xff00ff));
+	lab_sleep_ms(450);
+	lab_fb_fill(fb, c->ops[i].x, c->ops[i].y, c->ops[i].w, c->ops[i].h,
+		    lab_fb_pixel(fb, c->ops[i].rgb));
+	present_delay(0);
 }
 
 /* One rectangle, through the chosen path. */
@@ -133,12 +189,14 @@ static void paint(struct lab_fb *fb, unsigned int x, unsigned int y, unsigned in
 static int run(struct canvas *c, const char *name, int negative)
 {
 	char req[600], reply[1024];
+	unsigned long long flushes = 0;
+	int ret, hooked = 0;
 	FILE *spec;
-	int ret;
 
 	c->nops = 0;
 	c->idle_first = 0;
 	c->pan_aba = 0;
+	c->present_aba = 0;
 	pattern(c, name);
 	if (!c->nops) {
 		fprintf(stderr, "fbpattern: unknown pattern '%s'\n", name);
@@ -148,6 +206,11 @@ static int run(struct canvas *c, const char *name, int negative)
 	paint(&c->fb, 0, 0, c->w, c->h, 0);
 	if (c->idle_first)
 		usleep(300 * 1000);
+	/* the negative check leaves the mark out: nothing to paint over */
+	if (c->present_aba && !negative) {
+		hooked = present_delay(300 * 1000);
+		flushes = lab_counter("flushes");
+	}
 	for (unsigned int i = 0; i < c->nops; i++) {
 		fprintf(spec, "fill %u %u %u %u %06x\n", c->ops[i].x, c->ops[i].y,
 			c->ops[i].w, c->ops[i].h, c->ops[i].rgb);
@@ -159,6 +222,8 @@ static int run(struct canvas *c, const char *name, int negative)
 	fclose(spec);
 	if (c->pan_aba)
 		pan_aba(c);
+	if (c->present_aba && !negative)
+		present_aba(c, flushes, hooked);
 
 	/* A negative check need not wait long for what will never come. */
 	snprintf(req, sizeof(req), "EXPECT %s %d", name, negative ? 1500 : 8000);
@@ -196,7 +261,8 @@ int main(int argc, char **argv)
 	}
 	if (argc < 2) {
 		fprintf(stderr, "usage: fbpattern [--negative] [--via mmap|write|fork] PATTERN...\n"
-				"patterns: corners last-pixel line rects pixel-after-idle pan-aba\n");
+				"patterns: corners last-pixel line rects pixel-after-idle pan-aba "
+				"present-aba\n");
 		return 2;
 	}
 	lab_fb_open(&c.fb, NULL);

@@ -3,6 +3,7 @@
 #ifndef DRM_FBDEV_SHADOW_H
 #define DRM_FBDEV_SHADOW_H
 
+#include <linux/bits.h>
 #include <linux/limits.h>
 #include <linux/types.h>
 
@@ -54,6 +55,11 @@ struct drm_fbdev_shadow_tracking {
  * @last: for each slot, the @round in which its page was last compared or
  *	copied
  * @valid: pages whose copy holds what the display was last given
+ * @reread: pages written while the display read the clips in @read: the
+ *	display may hold a write that the page has undone since, so their
+ *	part inside @read is damaged at their next comparison
+ * @read: the clips the display last read for a flush, @n_read of them
+ * @n_read: number of clips in @read
  * @slots: number of slots, fewer than the pages of the framebuffer when
  *	memory is bounded
  * @hand: the next slot drm_fbdev_shadow_copy_slot() looks at
@@ -66,6 +72,9 @@ struct drm_fbdev_shadow_copies {
 	u32 *page;
 	u32 *last;
 	unsigned long *valid;
+	unsigned long *reread;
+	const struct drm_clip_rect *read;
+	unsigned int n_read;
 	u32 slots;
 	u32 hand;
 	u32 round;
@@ -106,8 +115,24 @@ enum drm_fbdev_shadow_memory {
 	DRM_FBDEV_SHADOW_DMA,
 };
 
+/* The most damage clips the helper gives the driver per flush */
+#define DRM_FBDEV_SHADOW_MAX_CLIPS 16
+
+/**
+ * DRM_FBDEV_SHADOW_DIRTY_READS_CLIPS - the driver reads the damage only
+ *
+ * For drm_fbdev_shadow_setup_flags(): the framebuffer's
+ * &drm_framebuffer_funcs.dirty, given at most %DRM_FBDEV_SHADOW_MAX_CLIPS
+ * clips, reads the framebuffer inside those clips only, clip by clip, and
+ * not after it returns. Sub-page damage is then kept for the pages written
+ * while it reads, as described in the overview.
+ */
+#define DRM_FBDEV_SHADOW_DIRTY_READS_CLIPS	BIT(0)
+
 #ifdef CONFIG_DRM_FBDEV_SHADOW
 void drm_fbdev_shadow_setup(struct drm_device *dev, unsigned int preferred_bpp);
+void drm_fbdev_shadow_setup_flags(struct drm_device *dev, unsigned int preferred_bpp,
+				  unsigned int flags);
 void drm_fbdev_shadow_setup_funcs(struct drm_device *dev, unsigned int preferred_bpp,
 				  const struct drm_fb_helper_funcs *funcs);
 int drm_fbdev_shadow_probe(struct drm_fb_helper *fb_helper,
@@ -121,6 +146,12 @@ int drm_fbdev_shadow_fb_mmap(struct fb_info *info, struct vm_area_struct *vma);
 #else
 static inline void drm_fbdev_shadow_setup(struct drm_device *dev,
 					  unsigned int preferred_bpp)
+{
+}
+
+static inline void drm_fbdev_shadow_setup_flags(struct drm_device *dev,
+						unsigned int preferred_bpp,
+						unsigned int flags)
 {
 }
 #endif

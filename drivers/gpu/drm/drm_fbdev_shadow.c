@@ -84,8 +84,13 @@
  * the display may have been reading the buffer (a flush being presented, a
  * pan, a modeset, fbcon's own damage), and pages the kernel wrote (fbcon,
  * write()), are reported whole at their next flush, as the display may
- * hold something the copy does not. Scan mode, where most of the buffer changes anyway,
- * reports pages whole.
+ * hold something the copy does not. Where the helper knows what the
+ * display read, because the flush worker presented by blitting its clips
+ * from the shadow or the driver reads nothing but the clips
+ * (%DRM_FBDEV_SHADOW_DIRTY_READS_CLIPS), a page written during that
+ * present is reported as its comparison finds plus its part inside those
+ * clips, so a cursor or a clock written at any time stays small damage.
+ * Scan mode, where most of the buffer changes anyway, reports pages whole.
  *
  * Every mapping of the framebuffer, from any open file or device node, is
  * moved onto one of two anonymous files owned by the helper, so one
@@ -112,7 +117,6 @@
  * report each recorded page and each flush.
  */
 
-#define DRM_FBDEV_SHADOW_MAX_CLIPS 16
 /* A write after idle is flushed this soon, with the writes that follow it. */
 #define DRM_FBDEV_SHADOW_COALESCE_MS 4
 /* The refresh rate assumed when no CRTC has a mode. */
@@ -143,6 +147,8 @@ struct drm_fbdev_shadow {
 	enum drm_fbdev_shadow_mode mode;
 	bool damage;			/* something to do with damage */
 	bool vmapped;			/* the client buffer is vmapped for good */
+	/* a present reads the buffer inside its clips only */
+	bool reads_clips;
 	int minor;
 
 	void *vaddr;			/* the memory userspace and fbcon write to */
@@ -180,6 +186,8 @@ struct drm_fbdev_shadow {
 	struct drm_fbdev_shadow_copies copies;
 	unsigned long *untrusted;	/* written while the display read the buffer */
 	unsigned long *stale;		/* written by the kernel */
+	/* the clips of the flush worker's last present, see presented() */
+	struct drm_clip_rect read[DRM_FBDEV_SHADOW_MAX_CLIPS];
 	size_t overhead;		/* bytes the helper allocated for its own use */
 	atomic_t outside;		/* odd while presenting outside the worker */
 	struct delayed_work flush_work;
@@ -203,6 +211,8 @@ struct drm_fbdev_shadow {
 	struct dentry *debugfs;
 	/* test hook: sleep at the end of the write-fault path (debugfs) */
 	u32 mkwrite_delay_us;
+	/* test hook: sleep before and after the flush worker's present (debugfs) */
+	u32 present_delay_us;
 };
 
 static struct drm_fbdev_shadow *to_shadow(struct drm_fb_helper *helper)
@@ -241,6 +251,7 @@ static void drm_fbdev_shadow_free(struct kref *ref)
 	kvfree(shadow->copies.page);
 	kvfree(shadow->copies.last);
 	bitmap_free(shadow->copies.valid);
+	bitmap_free(shadow->copies.reread);
 	bitmap_free(shadow->untrusted);
 	bitmap_free(shadow->stale);
 	if (shadow->mode == DRM_FBDEV_SHADOW_MODE_BLIT)
@@ -474,6 +485,37 @@ static void drm_fbdev_shadow_diff_page(struct drm_fbdev_shadow_rows *rows,
 		drm_fbdev_shadow_rows_span(rows, geo, lo, hi);
 }
 
+/*
+ * Damage the part of a page inside the clips the display last read: the
+ * page was written while they were read, so the display may hold a write
+ * that the page has undone since, which no comparison can find.
+ */
+static void drm_fbdev_shadow_reread_page(struct drm_fbdev_shadow_rows *rows,
+					 const struct drm_fbdev_shadow_geometry *geo,
+					 const struct drm_fbdev_shadow_copies *copies,
+					 unsigned long page)
+{
+	unsigned long start = page << PAGE_SHIFT, end = start + PAGE_SIZE;
+	unsigned long y, row, lo, hi;
+	unsigned int i;
+
+	for (y = start / geo->pitch; y < geo->height; y++) {
+		row = y * geo->pitch;
+		if (row >= end)
+			break;
+		for (i = 0; i < copies->n_read; i++) {
+			const struct drm_clip_rect *c = &copies->read[i];
+
+			if (y < c->y1 || y >= c->y2)
+				continue;
+			lo = max(start, row + (unsigned long)c->x1 * geo->bpp / 8);
+			hi = min(end, row + DIV_ROUND_UP((unsigned long)c->x2 * geo->bpp, 8));
+			if (lo < hi)
+				drm_fbdev_shadow_rows_span(rows, geo, lo, hi);
+		}
+	}
+}
+
 /**
  * drm_fbdev_shadow_copies_round - start a round of comparisons
  * @copies: the copies of a framebuffer
@@ -553,7 +595,9 @@ EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_copy_slot);
  * drm_fbdev_shadow_pages_to_clips(); if drm_fbdev_shadow_copy_slot()
  * gives it a slot, it is copied there and added to @copies->valid. The
  * damage of consecutive scanlines is merged into one clip, and clips are
- * then merged as drm_fbdev_shadow_pages_to_clips() describes.
+ * then merged as drm_fbdev_shadow_pages_to_clips() describes. A compared
+ * page in @copies->reread is also damaged inside the clips in
+ * @copies->read, whatever the comparison finds.
  *
  * A word written while it is being compared is either taken into @copy and
  * reported, or found by a later comparison. A write the display may have
@@ -584,6 +628,8 @@ unsigned int drm_fbdev_shadow_diff_to_clips(const struct drm_fbdev_shadow_geomet
 
 		if (copy && test_bit(page, copies->valid)) {
 			drm_fbdev_shadow_diff_page(&rows, geo, buf, copy, page);
+			if (copies->reread && test_bit(page, copies->reread))
+				drm_fbdev_shadow_reread_page(&rows, geo, copies, page);
 			continue;
 		}
 		if (copy) {
@@ -943,11 +989,16 @@ static void drm_fbdev_shadow_collect_hot(struct drm_fbdev_shadow *shadow)
  * overwritten since, without a fault, by what the copy holds: the next
  * comparison would find no change, and the display would keep the old
  * write. So the pages now in the bitmap are reported whole at their
- * flush. Writes to hot pages take no fault: their dirty bits are collected
- * into the bitmap first, so a hot page written since the flush's walk
- * counts as well. Where something outside the worker presents, @outside is
- * odd from before it reads the buffer until after this: a flush that takes
- * the bitmap meanwhile compares nothing.
+ * flush, or, where the flush worker presented @n @clips and the present
+ * reads nothing else (a blit from the shadow, or a driver that set up the
+ * helper with %DRM_FBDEV_SHADOW_DIRTY_READS_CLIPS), their parts inside
+ * those clips are damaged besides what their comparison finds: the
+ * display read nothing else of them. Writes to hot pages take no fault:
+ * their dirty bits are collected into the bitmap first, so a hot page
+ * written since the flush's walk counts as well. Where something outside
+ * the worker presents, @outside is odd from before it reads the buffer
+ * until after this: a flush that takes the bitmap meanwhile compares
+ * nothing.
  *
  * Comparisons are only made by flushes that start and end in
  * write-protect mode, where every write to a page after its flush either
@@ -955,12 +1006,23 @@ static void drm_fbdev_shadow_collect_hot(struct drm_fbdev_shadow *shadow)
  * this or the next flush's walk collects. Flushes in scan mode report
  * their pages whole and forget their copies.
  */
-static void drm_fbdev_shadow_presented(struct drm_fbdev_shadow *shadow)
+static void drm_fbdev_shadow_presented(struct drm_fbdev_shadow *shadow,
+				       const struct drm_clip_rect *clips, unsigned int n)
 {
+	struct drm_fbdev_shadow_copies *copies = &shadow->copies;
+	bool clipped = clips && shadow->reads_clips;
+
+	if (clipped) {
+		memcpy(shadow->read, clips, n * sizeof(*clips));
+		copies->n_read = n;
+	}
 	mutex_lock(&shadow->lock);
 	if (!shadow->dead && !shadow->track.scan)
 		drm_fbdev_shadow_collect_hot(shadow);
-	bitmap_or(shadow->untrusted, shadow->untrusted, shadow->dirty, shadow->npages);
+	if (clipped)
+		bitmap_or(copies->reread, copies->reread, shadow->dirty, shadow->npages);
+	else
+		bitmap_or(shadow->untrusted, shadow->untrusted, shadow->dirty, shadow->npages);
 	mutex_unlock(&shadow->lock);
 }
 
@@ -978,7 +1040,7 @@ static void drm_fbdev_shadow_outside_end(struct drm_fbdev_shadow *shadow)
 {
 	if (!shadow || !shadow->copies.mem)
 		return;
-	drm_fbdev_shadow_presented(shadow);
+	drm_fbdev_shadow_presented(shadow, NULL, 0);
 	/* even again only once the pages are marked */
 	smp_mb__before_atomic();
 	atomic_inc(&shadow->outside);
@@ -1147,6 +1209,9 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 		n = drm_fbdev_shadow_pages_to_clips(&shadow->geo, shadow->flushing,
 						    shadow->npages, clips, ARRAY_SIZE(clips));
 	}
+	/* all of them were in @flushing: the last present's marks are used */
+	if (shadow->copies.mem)
+		bitmap_zero(shadow->copies.reread, shadow->npages);
 	for (i = 0; i < n; i++)
 		pixels += (clips[i].x2 - clips[i].x1) * (clips[i].y2 - clips[i].y1);
 	pages = bitmap_weight(shadow->flushing, shadow->npages);
@@ -1155,9 +1220,13 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	atomic64_add(n, &shadow->clips);
 	atomic64_add(pixels, &shadow->pixels);
 	trace_drm_fbdev_shadow_flush(shadow->minor, first, last, pages, n, pixels);
+	if (shadow->present_delay_us)
+		fsleep(shadow->present_delay_us);
 	drm_fbdev_shadow_present(shadow, clips, n);
+	if (shadow->present_delay_us)
+		fsleep(shadow->present_delay_us);
 	if (shadow->copies.mem)
-		drm_fbdev_shadow_presented(shadow);
+		drm_fbdev_shadow_presented(shadow, clips, n);
 }
 
 /*
@@ -1450,6 +1519,8 @@ static void drm_fbdev_shadow_kill(struct drm_fbdev_shadow *shadow)
 	shadow->debugfs = NULL;
 	debugfs_lookup_and_remove("fbdev_shadow_mkwrite_delay_us",
 				  shadow->helper->dev->debugfs_root);
+	debugfs_lookup_and_remove("fbdev_shadow_present_delay_us",
+				  shadow->helper->dev->debugfs_root);
 }
 
 /**
@@ -1666,7 +1737,7 @@ static void drm_fbdev_shadow_alloc_copies(struct drm_fbdev_shadow *shadow, size_
 {
 	struct drm_fbdev_shadow_copies *c = &shadow->copies;
 	unsigned long n = shadow->npages;
-	size_t fixed = shadow->overhead + 3 * bitmap_size(n) + n * sizeof(u32);
+	size_t fixed = shadow->overhead + 4 * bitmap_size(n) + n * sizeof(u32);
 	size_t limit = size / 16 + SZ_1M, slots;
 
 	if (fixed >= limit)
@@ -1679,15 +1750,17 @@ static void drm_fbdev_shadow_alloc_copies(struct drm_fbdev_shadow *shadow, size_
 	c->page = kvmalloc_array(slots, sizeof(u32), GFP_KERNEL);
 	c->last = kvcalloc(slots, sizeof(u32), GFP_KERNEL);
 	c->valid = bitmap_zalloc(n, GFP_KERNEL);
+	c->reread = bitmap_zalloc(n, GFP_KERNEL);
 	shadow->untrusted = bitmap_zalloc(n, GFP_KERNEL);
 	shadow->stale = bitmap_zalloc(n, GFP_KERNEL);
-	if (!c->mem || !c->slot || !c->page || !c->last || !c->valid || !shadow->untrusted ||
-	    !shadow->stale) {
+	if (!c->mem || !c->slot || !c->page || !c->last || !c->valid || !c->reread ||
+	    !shadow->untrusted || !shadow->stale) {
 		vfree(c->mem);
 		kvfree(c->slot);
 		kvfree(c->page);
 		kvfree(c->last);
 		bitmap_free(c->valid);
+		bitmap_free(c->reread);
 		bitmap_free(shadow->untrusted);
 		bitmap_free(shadow->stale);
 		*c = (struct drm_fbdev_shadow_copies){};
@@ -1698,6 +1771,7 @@ static void drm_fbdev_shadow_alloc_copies(struct drm_fbdev_shadow *shadow, size_
 	memset(c->slot, 0xff, n * sizeof(u32));
 	memset(c->page, 0xff, slots * sizeof(u32));
 	c->slots = slots;
+	c->read = shadow->read;
 	shadow->overhead = fixed + slots * (PAGE_SIZE + 2 * sizeof(u32));
 }
 
@@ -1739,6 +1813,8 @@ static int drm_fbdev_shadow_init(struct drm_fb_helper *fb_helper,
 	shadow->mode = mode;
 	shadow->minor = dev->primary->index;
 	shadow->damage = mode == DRM_FBDEV_SHADOW_MODE_BLIT || fb->funcs->dirty;
+	/* a blit reads the shadow inside the clips; then the driver reads the buffer */
+	shadow->reads_clips = mode == DRM_FBDEV_SHADOW_MODE_BLIT;
 	shadow->npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
 	shadow->geo.pitch = fb->pitches[0];
 	shadow->geo.bpp = drm_format_info_bpp(fb->format, 0);
@@ -1798,6 +1874,8 @@ static int drm_fbdev_shadow_init(struct drm_fb_helper *fb_helper,
 					      shadow, &drm_fbdev_shadow_stats_fops);
 	debugfs_create_u32("fbdev_shadow_mkwrite_delay_us", 0600, dev->debugfs_root,
 			   &shadow->mkwrite_delay_us);
+	debugfs_create_u32("fbdev_shadow_present_delay_us", 0600, dev->debugfs_root,
+			   &shadow->present_delay_us);
 	return 0;
 
 err:
@@ -1910,6 +1988,21 @@ static int drm_fbdev_shadow_probe_system(struct drm_fb_helper *fb_helper,
 
 static const struct drm_fb_helper_funcs drm_fbdev_shadow_system_funcs = {
 	.fb_probe = drm_fbdev_shadow_probe_system,
+};
+
+static int drm_fbdev_shadow_probe_system_clips(struct drm_fb_helper *fb_helper,
+					       struct drm_fb_helper_surface_size *sizes)
+{
+	int ret = drm_fbdev_shadow_probe(fb_helper, sizes, DRM_FBDEV_SHADOW_SYSTEM);
+
+	if (!ret)
+		fb_helper->shadow->reads_clips = true;
+	return ret;
+}
+
+/* DRM_FBDEV_SHADOW_DIRTY_READS_CLIPS */
+static const struct drm_fb_helper_funcs drm_fbdev_shadow_system_clips_funcs = {
+	.fb_probe = drm_fbdev_shadow_probe_system_clips,
 };
 
 /*
@@ -2044,6 +2137,29 @@ EXPORT_SYMBOL(drm_fbdev_shadow_setup_funcs);
  */
 void drm_fbdev_shadow_setup(struct drm_device *dev, unsigned int preferred_bpp)
 {
-	drm_fbdev_shadow_setup_funcs(dev, preferred_bpp, &drm_fbdev_shadow_system_funcs);
+	drm_fbdev_shadow_setup_flags(dev, preferred_bpp, 0);
 }
 EXPORT_SYMBOL(drm_fbdev_shadow_setup);
+
+/**
+ * drm_fbdev_shadow_setup_flags() - set up fbdev emulation, telling the helper more
+ * @dev: DRM device
+ * @preferred_bpp: preferred bits per pixel, or 0 for 32
+ * @flags: what the helper may assume of the driver: 0, or
+ *         %DRM_FBDEV_SHADOW_DIRTY_READS_CLIPS
+ *
+ * As drm_fbdev_shadow_setup(). Unknown flags are refused with a warning
+ * and set nothing up.
+ */
+void drm_fbdev_shadow_setup_flags(struct drm_device *dev, unsigned int preferred_bpp,
+				  unsigned int flags)
+{
+	if (drm_WARN(dev, flags & ~DRM_FBDEV_SHADOW_DIRTY_READS_CLIPS,
+		     "Unknown fbdev shadow flags %#x\n", flags))
+		return;
+	drm_fbdev_shadow_setup_funcs(dev, preferred_bpp,
+				     flags & DRM_FBDEV_SHADOW_DIRTY_READS_CLIPS ?
+				     &drm_fbdev_shadow_system_clips_funcs :
+				     &drm_fbdev_shadow_system_funcs);
+}
+EXPORT_SYMBOL(drm_fbdev_shadow_setup_flags);

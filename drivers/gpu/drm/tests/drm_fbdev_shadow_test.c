@@ -595,6 +595,81 @@ static void diff_word_across_lines(struct kunit *test)
 	expect_clip(test, &clips[0], 0, 0, 500, 2);
 }
 
+/*
+ * Pages written while the display read a present's clips: each is damaged
+ * inside those clips as well as where it changed, the rest of its lines
+ * staying out of the damage, and only when compared.
+ */
+static void diff_reread_inside_the_clips_read(struct kunit *test)
+{
+	static const struct drm_clip_rect read[] = {
+		{ .x1 = 16, .y1 = 0, .x2 = 48, .y2 = 4 },	/* pages 0 to 3 */
+		{ .x1 = 900, .y1 = 3, .x2 = 910, .y2 = 4 },	/* page 3 */
+	};
+	struct diff_bufs *d = diff_setup(test, true);
+	struct drm_clip_rect clips[4];
+	DECLARE_BITMAP(reread, 4);
+
+	d->copies.reread = reread;
+	d->copies.read = read;
+	d->copies.n_read = ARRAY_SIZE(read);
+	/* written back to what the copies hold: no comparison finds anything */
+	bitmap_fill(reread, 4);
+	bitmap_fill(d->pages, 4);
+	KUNIT_ASSERT_EQ(test, diff(&geo32_4, d, clips, 4), 1);
+	expect_clip(test, &clips[0], 16, 0, 910, 4);
+	/* a page not dirty is not compared, so not damaged either */
+	bitmap_zero(d->pages, 4);
+	__set_bit(1, d->pages);
+	__set_bit(2, d->pages);
+	KUNIT_ASSERT_EQ(test, diff(&geo32_4, d, clips, 4), 1);
+	expect_clip(test, &clips[0], 16, 1, 48, 3);
+	/* with a change, and outside the pages marked */
+	bitmap_zero(reread, 4);
+	__set_bit(1, reread);
+	d->buf[2 * 4096 + 600 * 4] = 1;
+	KUNIT_ASSERT_EQ(test, diff(&geo32_4, d, clips, 4), 1);
+	expect_clip(test, &clips[0], 16, 1, 602, 3);
+	/* no clips read, no mark: only what changed */
+	d->copies.n_read = 0;
+	d->buf[2 * 4096 + 700 * 4] = 1;
+	KUNIT_ASSERT_EQ(test, diff(&geo32_4, d, clips, 4), 1);
+	expect_clip(test, &clips[0], 700, 2, 702, 3);
+}
+
+/* Lines that do not start on a page: each line's part in the page only. */
+static void diff_reread_part_of_lines(struct kunit *test)
+{
+	static const struct drm_clip_rect read[] = {
+		{ .x1 = 100, .y1 = 0, .x2 = 400, .y2 = 10 },
+	};
+	struct diff_bufs *d = diff_setup(test, true);
+	struct drm_clip_rect clips[4];
+	DECLARE_BITMAP(reread, 4);
+
+	d->copies.reread = reread;
+	d->copies.read = read;
+	d->copies.n_read = ARRAY_SIZE(read);
+	bitmap_zero(reread, 4);
+	/*
+	 * Page 1 holds bytes 4096-8191: line 2 from pixel 365 and a third,
+	 * lines 3 and 4, line 5 up to pixel 230 and a third. Only line 2
+	 * and line 5 within the page are damaged, the latter to pixel 231.
+	 */
+	__set_bit(1, reread);
+	__set_bit(1, d->pages);
+	KUNIT_ASSERT_EQ(test, diff(&geo24_odd, d, clips, 4), 1);
+	expect_clip(test, &clips[0], 100, 2, 400, 6);
+	/* in line 2 alone: from the page's first pixel */
+	d->copies.read = &(const struct drm_clip_rect){ 0, 2, 500, 3 };
+	KUNIT_ASSERT_EQ(test, diff(&geo24_odd, d, clips, 4), 1);
+	expect_clip(test, &clips[0], 365, 2, 500, 3);
+	/* in line 5 alone: to the page's last pixel */
+	d->copies.read = &(const struct drm_clip_rect){ 0, 5, 500, 6 };
+	KUNIT_ASSERT_EQ(test, diff(&geo24_odd, d, clips, 4), 1);
+	expect_clip(test, &clips[0], 0, 5, 231, 6);
+}
+
 static void diff_padding(struct kunit *test)
 {
 	static const struct drm_fbdev_shadow_geometry geo = { 4096, 32, 1000, 4 };
@@ -767,6 +842,8 @@ static struct kunit_case drm_fbdev_shadow_tests[] = {
 	KUNIT_CASE(diff_consecutive_lines_merge),
 	KUNIT_CASE(diff_line_shared_with_a_clean_page),
 	KUNIT_CASE(diff_word_across_lines),
+	KUNIT_CASE(diff_reread_inside_the_clips_read),
+	KUNIT_CASE(diff_reread_part_of_lines),
 	KUNIT_CASE(diff_padding),
 	KUNIT_CASE(diff_clip_limit),
 	KUNIT_CASE(blit_32bpp),
