@@ -70,8 +70,10 @@
  * dirty bits of the page tables instead of taking a fault per page (scan
  * mode, see drm_fbdev_shadow_tracking_update()). Where a few pages are
  * rewritten between every two flushes, a clock or a moving cursor, those
- * pages alone stay writable and the rest of the buffer write-protected
- * (hot pages, see drm_fbdev_shadow_hot_update()).
+ * pages alone stay writable, and each flush compares them with their
+ * copies (see below) without touching their PTEs, while the rest of the
+ * buffer stays write-protected (hot pages, see
+ * drm_fbdev_shadow_hot_update()).
  *
  * A dirty page says little about what changed in it: at a 4096-byte pitch
  * it is a whole scanline. In write-protect mode the helper keeps copies of
@@ -252,6 +254,7 @@ static void drm_fbdev_shadow_free(struct kref *ref)
 	kvfree(shadow->copies.last);
 	bitmap_free(shadow->copies.valid);
 	bitmap_free(shadow->copies.reread);
+	bitmap_free(shadow->copies.changed);
 	bitmap_free(shadow->untrusted);
 	bitmap_free(shadow->stale);
 	if (shadow->mode == DRM_FBDEV_SHADOW_MODE_BLIT)
@@ -444,7 +447,7 @@ static bool drm_fbdev_shadow_same8(const unsigned long *buf, const unsigned long
  * last byte of the words that differ. A word that changes back between
  * the two reads equals its copy again and is not reported.
  */
-static void drm_fbdev_shadow_diff_page(struct drm_fbdev_shadow_rows *rows,
+static bool drm_fbdev_shadow_diff_page(struct drm_fbdev_shadow_rows *rows,
 				       const struct drm_fbdev_shadow_geometry *geo,
 				       const unsigned long *buf, unsigned long *copy,
 				       unsigned long page)
@@ -483,6 +486,7 @@ static void drm_fbdev_shadow_diff_page(struct drm_fbdev_shadow_rows *rows,
 	}
 	if (line != ULONG_MAX)
 		drm_fbdev_shadow_rows_span(rows, geo, lo, hi);
+	return line != ULONG_MAX;
 }
 
 /*
@@ -597,7 +601,9 @@ EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_copy_slot);
  * damage of consecutive scanlines is merged into one clip, and clips are
  * then merged as drm_fbdev_shadow_pages_to_clips() describes. A compared
  * page in @copies->reread is also damaged inside the clips in
- * @copies->read, whatever the comparison finds.
+ * @copies->read, whatever the comparison finds. If @copies->changed is
+ * not NULL, the bit of each page in @pages is set there if the comparison
+ * found a change or the page had no copy, and cleared if not.
  *
  * A word written while it is being compared is either taken into @copy and
  * reported, or found by a later comparison. A write the display may have
@@ -619,6 +625,7 @@ unsigned int drm_fbdev_shadow_diff_to_clips(const struct drm_fbdev_shadow_geomet
 	};
 	struct drm_clip_rect c;
 	unsigned long page;
+	bool changed;
 
 	if (!geo->pitch)
 		return 0;
@@ -627,11 +634,15 @@ unsigned int drm_fbdev_shadow_diff_to_clips(const struct drm_fbdev_shadow_geomet
 		void *copy = drm_fbdev_shadow_copy_slot(copies, page);
 
 		if (copy && test_bit(page, copies->valid)) {
-			drm_fbdev_shadow_diff_page(&rows, geo, buf, copy, page);
+			changed = drm_fbdev_shadow_diff_page(&rows, geo, buf, copy, page);
+			if (copies->changed)
+				__assign_bit(page, copies->changed, changed);
 			if (copies->reread && test_bit(page, copies->reread))
 				drm_fbdev_shadow_reread_page(&rows, geo, copies, page);
 			continue;
 		}
+		if (copies->changed)
+			__set_bit(page, copies->changed);
 		if (copy) {
 			memcpy(copy, buf + off, PAGE_SIZE);
 			__set_bit(page, copies->valid);
@@ -795,13 +806,14 @@ EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_tracking_update);
  * In write-protect mode a page written between every two flushes, under a
  * clock or a cursor that moves, would take a write fault after every flush.
  * A page found written by three busy flushes in a row becomes hot instead:
- * its PTE stays writable, and each flush reads and cleans its dirty bit in
- * the walk that protects the other pages. A hot page found clean by four
- * flushes in a row is write-protected again, so four flushes after the
- * writes stop every page is protected and nothing runs until the next
- * write fault. A flush after a pause starts the count of the other pages
- * again: a page written once a second, a blinking cursor, costs a fault per
- * write rather than a flush every busy interval.
+ * its PTE stays writable, the walks that protect the other pages leave it
+ * alone, and each flush compares it with its copy, as it compares the
+ * pages written with a fault. A hot page found unchanged by four flushes
+ * in a row is write-protected again, so four flushes after the writes stop
+ * every page is protected and nothing runs until the next write fault. A
+ * flush after a pause starts the count of the other pages again: a page
+ * written once a second, a blinking cursor, costs a fault per write rather
+ * than a flush every busy interval.
  *
  * Returns:
  * The number of pages that stopped being hot; the caller protects them.
@@ -943,43 +955,18 @@ static unsigned long drm_fbdev_shadow_rearm(struct drm_fbdev_shadow *shadow,
 }
 
 /*
- * In write-protect mode, re-arm write protection on the recorded pages,
- * and collect and clean the dirty bits of the hot pages, which stay
- * writable (see drm_fbdev_shadow_hot_update()): one walk from the first to
- * the last of either, under shadow->lock.
+ * In write-protect mode, re-arm write protection on the recorded pages in
+ * one walk from the first to the last of them, under shadow->lock. Hot
+ * pages among them stay as they are (see drm_fbdev_shadow_rearm()). When
+ * only hot pages are written, nothing is walked and no TLB is flushed.
  */
 static void drm_fbdev_shadow_protect(struct drm_fbdev_shadow *shadow)
 {
-	unsigned long n = shadow->npages, first, last = 0;
+	unsigned long n = shadow->npages, first;
 
 	first = find_first_bit(shadow->dirty, n);
 	if (first < n)
-		last = find_last_bit(shadow->dirty, n);
-	if (shadow->hot.count) {
-		first = min(first, find_first_bit(shadow->hot.pages, n));
-		last = max(last, find_last_bit(shadow->hot.pages, n));
-	}
-	if (first < n)
-		drm_fbdev_shadow_rearm(shadow, first, last);
-}
-
-/*
- * Record and clean the dirty bits of the hot pages, leaving them writable,
- * under shadow->lock. The writable pages between them that are not hot
- * were made writable by drm_fbdev_shadow_mkwrite() since the last flush
- * and are recorded already; the next flush protects them.
- */
-static void drm_fbdev_shadow_collect_hot(struct drm_fbdev_shadow *shadow)
-{
-	unsigned long n = shadow->npages, first, last;
-	pgoff_t start = 0, end = 0;
-
-	if (!DRM_FBDEV_SHADOW_CAN_TRACK || !shadow->hot.count)
-		return;
-	first = find_first_bit(shadow->hot.pages, n);
-	last = find_last_bit(shadow->hot.pages, n);
-	clean_record_shared_mapping_range(shadow->tracked->f_mapping, first, last - first + 1,
-					  0, shadow->dirty, &start, &end);
+		drm_fbdev_shadow_rearm(shadow, first, find_last_bit(shadow->dirty, n));
 }
 
 /*
@@ -993,36 +980,34 @@ static void drm_fbdev_shadow_collect_hot(struct drm_fbdev_shadow *shadow)
  * reads nothing else (a blit from the shadow, or a driver that set up the
  * helper with %DRM_FBDEV_SHADOW_DIRTY_READS_CLIPS), their parts inside
  * those clips are damaged besides what their comparison finds: the
- * display read nothing else of them. Writes to hot pages take no fault:
- * their dirty bits are collected into the bitmap first, so a hot page
- * written since the flush's walk counts as well. Where something outside
- * the worker presents, @outside is odd from before it reads the buffer
- * until after this: a flush that takes the bitmap meanwhile compares
- * nothing.
+ * display read nothing else of them. Writes to hot pages take no fault
+ * and leave no trace: every hot page counts as written. Where something
+ * outside the worker presents, @outside is odd from before it reads the
+ * buffer until after this: a flush that takes the bitmap meanwhile
+ * compares nothing.
  *
  * Comparisons are only made by flushes that start and end in
  * write-protect mode, where every write to a page after its flush either
- * faults and enters the bitmap or, on a hot page, leaves a dirty bit that
- * this or the next flush's walk collects. Flushes in scan mode report
- * their pages whole and forget their copies.
+ * faults and enters the bitmap or lands in a hot page, which every flush
+ * compares. Flushes in scan mode report their pages whole and forget
+ * their copies.
  */
 static void drm_fbdev_shadow_presented(struct drm_fbdev_shadow *shadow,
 				       const struct drm_clip_rect *clips, unsigned int n)
 {
 	struct drm_fbdev_shadow_copies *copies = &shadow->copies;
 	bool clipped = clips && shadow->reads_clips;
+	unsigned long *marks;
 
 	if (clipped) {
 		memcpy(shadow->read, clips, n * sizeof(*clips));
 		copies->n_read = n;
 	}
 	mutex_lock(&shadow->lock);
-	if (!shadow->dead && !shadow->track.scan)
-		drm_fbdev_shadow_collect_hot(shadow);
-	if (clipped)
-		bitmap_or(copies->reread, copies->reread, shadow->dirty, shadow->npages);
-	else
-		bitmap_or(shadow->untrusted, shadow->untrusted, shadow->dirty, shadow->npages);
+	marks = clipped ? copies->reread : shadow->untrusted;
+	bitmap_or(marks, marks, shadow->dirty, shadow->npages);
+	if (shadow->hot.count)
+		bitmap_or(marks, marks, shadow->hot.pages, shadow->npages);
 	mutex_unlock(&shadow->lock);
 }
 
@@ -1069,22 +1054,32 @@ static void drm_fbdev_shadow_kernel_wrote(struct drm_fbdev_shadow *shadow,
 }
 
 /*
- * Choose the hot pages of the next round from the pages this flush found
- * written, under shadow->lock, and protect the pages that stopped being
- * hot: they were cleaned but left writable by this flush's walk.
+ * After a flush that compared its pages, choose the hot pages of the next
+ * round from the pages the flush found written, under shadow->lock, and
+ * protect the pages that stopped being hot, recording their dirty bits for
+ * the next flush. A page written with a fault counts as written; a hot
+ * page only if its comparison found a change. A hot page without a copy
+ * (no slot was free) cannot be compared and counts as unchanged, so it
+ * leaves after being reported whole four times. @written is the flush's
+ * bitmap of pages and is changed into that of the pages written.
  */
-static void drm_fbdev_shadow_choose_hot(struct drm_fbdev_shadow *shadow, bool busy)
+static void drm_fbdev_shadow_choose_hot(struct drm_fbdev_shadow *shadow,
+					unsigned long *written, bool busy)
 {
+	const struct drm_fbdev_shadow_copies *copies = &shadow->copies;
 	struct drm_fbdev_shadow_hot *hot = &shadow->hot;
-	unsigned long n = shadow->npages, before = hot->count, first = 0, last = 0, left;
+	unsigned long n = shadow->npages, before = hot->count, first = 0, last = 0, left, w;
 
-	if (!hot->pages)
+	if (!hot->pages || !copies->mem)
 		return;
 	if (before) {
 		first = find_first_bit(hot->pages, n);
 		last = find_last_bit(hot->pages, n);
+		for (w = 0; w < BITS_TO_LONGS(n); w++)
+			written[w] = (written[w] & ~hot->pages[w]) |
+				     (copies->changed[w] & copies->valid[w] & hot->pages[w]);
 	}
-	left = drm_fbdev_shadow_hot_update(hot, shadow->dirty, n, busy);
+	left = drm_fbdev_shadow_hot_update(hot, written, n, busy);
 	if (left)
 		drm_fbdev_shadow_rearm(shadow, first, last);
 	/* the pages that left, and those that came: count - (before - left) */
@@ -1099,7 +1094,7 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	unsigned long first, last, pages, pixels = 0;
 	ktime_t now = ktime_get();
 	unsigned int i, n;
-	bool scanned, protected, busy, diff;
+	bool scanned, busy, diff;
 
 	mutex_lock(&shadow->lock);
 	if (shadow->dead) {
@@ -1122,15 +1117,12 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	       ktime_to_ns(ktime_sub(now, shadow->last_flush)) <=
 	       shadow->busy_ns + shadow->period_ns;
 	scanned = shadow->track.scan;
-	/* The writes to hot pages are known from their dirty bits only. */
-	protected = !scanned && shadow->hot.count;
 	if (scanned) {
 		atomic64_inc(&shadow->scans);
 		drm_fbdev_shadow_scan(shadow);
-	} else if (protected) {
-		drm_fbdev_shadow_protect(shadow);
 	}
-	pages = bitmap_weight(shadow->dirty, shadow->npages);
+	/* hot pages count as written, see drm_fbdev_shadow_presented() */
+	pages = bitmap_weight(shadow->dirty, shadow->npages) + shadow->hot.count;
 	if (drm_fbdev_shadow_tracking_update(&shadow->track, pages, shadow->npages))
 		atomic64_inc(&shadow->switches);
 	/*
@@ -1142,10 +1134,11 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	 * report. Leaving scan mode protects every page, then collects the
 	 * dirty bits of writes that landed before the protection took hold.
 	 * Entering it cleans the dirty bits that the write faults of this
-	 * round left in the PTEs they made writable. Hot pages are walked
-	 * with the recorded ones and stay writable; staying in write-protect
-	 * mode then chooses the hot pages of the next round, and protects the
-	 * pages that stopped being hot, collecting their last dirty bits.
+	 * round left in the PTEs they made writable. The walk leaves hot pages
+	 * alone: they are compared at every flush instead, so they join the
+	 * recorded pages here. After the comparison, staying in write-protect
+	 * mode chooses the hot pages of the next round and protects the pages
+	 * that stopped being hot (see drm_fbdev_shadow_choose_hot()).
 	 *
 	 * Only the tracked file's address_space is walked. It holds nothing
 	 * but shared mappings that may write, the VMAs the walks accept: in
@@ -1162,9 +1155,9 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 			drm_fbdev_shadow_scan(shadow);
 		}
 	} else {
-		if (!protected)
-			drm_fbdev_shadow_protect(shadow);
-		drm_fbdev_shadow_choose_hot(shadow, busy);
+		drm_fbdev_shadow_protect(shadow);
+		if (shadow->hot.count)
+			bitmap_or(shadow->dirty, shadow->dirty, shadow->hot.pages, shadow->npages);
 	}
 	bitmap_or(shadow->dirty, shadow->dirty, shadow->closed, shadow->npages);
 	bitmap_zero(shadow->closed, shadow->npages);
@@ -1212,6 +1205,12 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	/* all of them were in @flushing: the last present's marks are used */
 	if (shadow->copies.mem)
 		bitmap_zero(shadow->copies.reread, shadow->npages);
+	if (diff) {
+		mutex_lock(&shadow->lock);
+		if (!shadow->dead && !shadow->track.scan)
+			drm_fbdev_shadow_choose_hot(shadow, shadow->flushing, busy);
+		mutex_unlock(&shadow->lock);
+	}
 	for (i = 0; i < n; i++)
 		pixels += (clips[i].x2 - clips[i].x1) * (clips[i].y2 - clips[i].y1);
 	pages = bitmap_weight(shadow->flushing, shadow->npages);
@@ -1737,7 +1736,7 @@ static void drm_fbdev_shadow_alloc_copies(struct drm_fbdev_shadow *shadow, size_
 {
 	struct drm_fbdev_shadow_copies *c = &shadow->copies;
 	unsigned long n = shadow->npages;
-	size_t fixed = shadow->overhead + 4 * bitmap_size(n) + n * sizeof(u32);
+	size_t fixed = shadow->overhead + 5 * bitmap_size(n) + n * sizeof(u32);
 	size_t limit = size / 16 + SZ_1M, slots;
 
 	if (fixed >= limit)
@@ -1751,9 +1750,10 @@ static void drm_fbdev_shadow_alloc_copies(struct drm_fbdev_shadow *shadow, size_
 	c->last = kvcalloc(slots, sizeof(u32), GFP_KERNEL);
 	c->valid = bitmap_zalloc(n, GFP_KERNEL);
 	c->reread = bitmap_zalloc(n, GFP_KERNEL);
+	c->changed = bitmap_zalloc(n, GFP_KERNEL);
 	shadow->untrusted = bitmap_zalloc(n, GFP_KERNEL);
 	shadow->stale = bitmap_zalloc(n, GFP_KERNEL);
-	if (!c->mem || !c->slot || !c->page || !c->last || !c->valid || !c->reread ||
+	if (!c->mem || !c->slot || !c->page || !c->last || !c->valid || !c->reread || !c->changed ||
 	    !shadow->untrusted || !shadow->stale) {
 		vfree(c->mem);
 		kvfree(c->slot);
@@ -1761,6 +1761,7 @@ static void drm_fbdev_shadow_alloc_copies(struct drm_fbdev_shadow *shadow, size_
 		kvfree(c->last);
 		bitmap_free(c->valid);
 		bitmap_free(c->reread);
+		bitmap_free(c->changed);
 		bitmap_free(shadow->untrusted);
 		bitmap_free(shadow->stale);
 		*c = (struct drm_fbdev_shadow_copies){};

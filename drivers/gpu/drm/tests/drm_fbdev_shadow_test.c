@@ -637,6 +637,30 @@ static void diff_reread_inside_the_clips_read(struct kunit *test)
 	expect_clip(test, &clips[0], 700, 2, 702, 3);
 }
 
+/* The pages found changed, or without a copy, for the hot pages' rule. */
+static void diff_tells_the_pages_changed(struct kunit *test)
+{
+	struct diff_bufs *d = diff_setup(test, true);
+	struct drm_clip_rect clips[4];
+	DECLARE_BITMAP(changed, 4);
+
+	d->copies.changed = changed;
+	bitmap_fill(changed, 4);
+	d->buf[1 * 4096 + 40] = 1;
+	__set_bit(0, d->pages);
+	__set_bit(1, d->pages);
+	KUNIT_ASSERT_EQ(test, diff(&geo32_4, d, clips, 4), 1);
+	/* page 0 unchanged, page 1 changed; pages not compared keep their bits */
+	KUNIT_EXPECT_FALSE(test, test_bit(0, changed));
+	KUNIT_EXPECT_TRUE(test, test_bit(1, changed));
+	KUNIT_EXPECT_TRUE(test, test_bit(2, changed));
+	/* a page without a copy counts as changed */
+	__clear_bit(0, d->valid);
+	KUNIT_ASSERT_EQ(test, diff(&geo32_4, d, clips, 4), 1);
+	KUNIT_EXPECT_TRUE(test, test_bit(0, changed));
+	KUNIT_EXPECT_FALSE(test, test_bit(1, changed));
+}
+
 /* Lines that do not start on a page: each line's part in the page only. */
 static void diff_reread_part_of_lines(struct kunit *test)
 {
@@ -844,6 +868,7 @@ static struct kunit_case drm_fbdev_shadow_tests[] = {
 	KUNIT_CASE(diff_word_across_lines),
 	KUNIT_CASE(diff_reread_inside_the_clips_read),
 	KUNIT_CASE(diff_reread_part_of_lines),
+	KUNIT_CASE(diff_tells_the_pages_changed),
 	KUNIT_CASE(diff_padding),
 	KUNIT_CASE(diff_clip_limit),
 	KUNIT_CASE(blit_32bpp),
