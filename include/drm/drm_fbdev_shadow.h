@@ -60,8 +60,8 @@ struct drm_fbdev_shadow_tracking {
  *	part inside @read is damaged at their next comparison
  * @read: the clips the display last read for a flush, @n_read of them
  * @n_read: number of clips in @read
- * @changed: NULL, or the pages drm_fbdev_shadow_diff_to_clips() found
- *	changed or without a copy at its last call
+ * @changed: NULL, or the pages whose comparison found a change at the
+ *	last call of drm_fbdev_shadow_diff_to_clips()
  * @slots: number of slots, fewer than the pages of the framebuffer when
  *	memory is bounded
  * @hand: the next slot drm_fbdev_shadow_copy_slot() looks at

@@ -602,8 +602,9 @@ EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_copy_slot);
  * then merged as drm_fbdev_shadow_pages_to_clips() describes. A compared
  * page in @copies->reread is also damaged inside the clips in
  * @copies->read, whatever the comparison finds. If @copies->changed is
- * not NULL, the bit of each page in @pages is set there if the comparison
- * found a change or the page had no copy, and cleared if not.
+ * not NULL, the bit of each page in @pages is set there if its comparison
+ * found a change, and cleared if it found none or the page had no copy to
+ * compare with.
  *
  * A word written while it is being compared is either taken into @copy and
  * reported, or found by a later comparison. A write the display may have
@@ -642,7 +643,7 @@ unsigned int drm_fbdev_shadow_diff_to_clips(const struct drm_fbdev_shadow_geomet
 			continue;
 		}
 		if (copies->changed)
-			__set_bit(page, copies->changed);
+			__clear_bit(page, copies->changed);
 		if (copy) {
 			memcpy(copy, buf + off, PAGE_SIZE);
 			__set_bit(page, copies->valid);
@@ -1058,9 +1059,11 @@ static void drm_fbdev_shadow_kernel_wrote(struct drm_fbdev_shadow *shadow,
  * round from the pages the flush found written, under shadow->lock, and
  * protect the pages that stopped being hot, recording their dirty bits for
  * the next flush. A page written with a fault counts as written; a hot
- * page only if its comparison found a change. A hot page without a copy
- * (no slot was free) cannot be compared and counts as unchanged, so it
- * leaves after being reported whole four times. @written is the flush's
+ * page only if its comparison found a change. A hot page without a valid
+ * copy (no slot was free, or the display may have read it outside the
+ * worker) was not compared and counts as unchanged, so one reported whole
+ * at every flush leaves after four of them instead of keeping the worker
+ * busy for ever. @written is the flush's
  * bitmap of pages and is changed into that of the pages written.
  */
 static void drm_fbdev_shadow_choose_hot(struct drm_fbdev_shadow *shadow,
