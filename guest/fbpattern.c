@@ -32,7 +32,6 @@
  * of what the display read gets the mark back on the screen. Without the
  * hook (the stock kernel) it runs the same steps unsynchronized.
  */
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,23 +116,10 @@ static void pan_aba(struct canvas *c)
 	lab_fb_fill(fb, x, y, 8, 8, lab_fb_pixel(fb, 0));
 }
 
-/* The helper's present delay (debugfs), in microseconds; 0 if absent. */
-static int present_delay(unsigned int us)
+/* The helper's present delay (debugfs): 1 if set, 0 if there is none. */
+static int present_delay(const char *us)
 {
-	const char *counters = lab_counters_find();
-	char path[300];
-	FILE *f;
-
-	if (!counters)
-		return 0;
-	snprintf(path, sizeof(path), "%s", counters);
-	snprintf(path + strlen(dirname(path)), sizeof(path) - strlen(path),
-		 "/fbdev_shadow_present_delay_us");
-	f = fopen(path, "w");
-	if (!f)
-		return 0;
-	fprintf(f, "%u\n", us);
-	return fclose(f) ? 0 : 1;
+	return !lab_debugfs_write("fbdev_shadow_present_delay_us", us);
 }
 
 /*
@@ -155,7 +141,7 @@ static void present_aba(struct canvas *c, unsigned long long flushes, int hooked
 	lab_sleep_ms(450);
 	lab_fb_fill(fb, c->ops[i].x, c->ops[i].y, c->ops[i].w, c->ops[i].h,
 		    lab_fb_pixel(fb, c->ops[i].rgb));
-	present_delay(0);
+	present_delay("0");
 }
 
 /* One rectangle, through the chosen path. */
@@ -208,7 +194,7 @@ static int run(struct canvas *c, const char *name, int negative)
 		usleep(300 * 1000);
 	/* the negative check leaves the mark out: nothing to paint over */
 	if (c->present_aba && !negative) {
-		hooked = present_delay(300 * 1000);
+		hooked = present_delay("300000");
 		flushes = lab_counter("flushes");
 	}
 	for (unsigned int i = 0; i < c->nops; i++) {

@@ -348,17 +348,7 @@ static int tracefs(const char *file, const char *value)
 
 static int set_delay(const char *value)
 {
-	char path[256], *slash;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s", lab_counters_find());
-	slash = strrchr(path, '/');
-	snprintf(slash + 1, sizeof(path) - (slash + 1 - path), "fbdev_shadow_mkwrite_delay_us");
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fputs(value, f);
-	return fclose(f);
+	return lab_debugfs_write("fbdev_shadow_mkwrite_delay_us", value);
 }
 
 static int run(struct race *r, const char *mode)

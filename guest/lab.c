@@ -226,3 +226,23 @@ unsigned long long lab_counter(const char *name)
 
 	return lab_counter_word(name, v) ? 0 : strtoull(v, NULL, 10);
 }
+
+int lab_debugfs_write(const char *name, const char *value)
+{
+	const char *counters = lab_counters_find();
+	char path[512], *slash;
+	FILE *f;
+
+	if (!counters) {
+		errno = ENOENT;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s", counters);
+	slash = strrchr(path, '/');
+	snprintf(slash + 1, sizeof(path) - (slash + 1 - path), "%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs(value, f);
+	return fclose(f) ? -1 : 0;
+}

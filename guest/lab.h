@@ -68,4 +68,11 @@ const char *lab_counters_find(void);
 int lab_counter_word(const char *name, char value[64]);
 unsigned long long lab_counter(const char *name);
 
+/*
+ * Write @value to the helper's debugfs file @name, next to its counters
+ * (a test hook such as fbdev_shadow_mkwrite_delay_us). Returns 0, or -1
+ * with errno set when the file is absent or the write fails.
+ */
+int lab_debugfs_write(const char *name, const char *value);
+
 #endif

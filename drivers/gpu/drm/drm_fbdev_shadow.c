@@ -1063,24 +1063,23 @@ static void drm_fbdev_shadow_kernel_wrote(struct drm_fbdev_shadow *shadow,
  * copy (no slot was free, or the display may have read it outside the
  * worker) was not compared and counts as unchanged, so one reported whole
  * at every flush leaves after four of them instead of keeping the worker
- * busy for ever. @written is the flush's
- * bitmap of pages and is changed into that of the pages written.
+ * busy for ever. @written is the flush's bitmap of pages and is changed
+ * into that of the pages written.
  */
 static void drm_fbdev_shadow_choose_hot(struct drm_fbdev_shadow *shadow,
 					unsigned long *written, bool busy)
 {
 	const struct drm_fbdev_shadow_copies *copies = &shadow->copies;
 	struct drm_fbdev_shadow_hot *hot = &shadow->hot;
-	unsigned long n = shadow->npages, before = hot->count, first = 0, last = 0, left, w;
+	unsigned long n = shadow->npages, before = hot->count, first = 0, last = 0, left;
 
 	if (!hot->pages || !copies->mem)
 		return;
 	if (before) {
 		first = find_first_bit(hot->pages, n);
 		last = find_last_bit(hot->pages, n);
-		for (w = 0; w < BITS_TO_LONGS(n); w++)
-			written[w] = (written[w] & ~hot->pages[w]) |
-				     (copies->changed[w] & copies->valid[w] & hot->pages[w]);
+		/* a change found implies a copy that was valid */
+		bitmap_replace(written, written, copies->changed, hot->pages, n);
 	}
 	left = drm_fbdev_shadow_hot_update(hot, written, n, busy);
 	if (left)

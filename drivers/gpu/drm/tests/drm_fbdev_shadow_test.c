@@ -341,6 +341,7 @@ struct diff_bufs {
 	u32 slot[4], page[4], last[4];
 	DECLARE_BITMAP(valid, 4);
 	DECLARE_BITMAP(pages, 4);
+	DECLARE_BITMAP(reread, 4);
 	struct drm_fbdev_shadow_copies copies;
 };
 
@@ -595,6 +596,14 @@ static void diff_word_across_lines(struct kunit *test)
 	expect_clip(test, &clips[0], 0, 0, 500, 2);
 }
 
+/* The display read @read: the pages in d->reread were written meanwhile. */
+static void diff_read(struct diff_bufs *d, const struct drm_clip_rect *read, unsigned int n)
+{
+	d->copies.reread = d->reread;
+	d->copies.read = read;
+	d->copies.n_read = n;
+}
+
 /*
  * Pages written while the display read a present's clips: each is damaged
  * inside those clips as well as where it changed, the rest of its lines
@@ -608,13 +617,10 @@ static void diff_reread_inside_the_clips_read(struct kunit *test)
 	};
 	struct diff_bufs *d = diff_setup(test, true);
 	struct drm_clip_rect clips[4];
-	DECLARE_BITMAP(reread, 4);
 
-	d->copies.reread = reread;
-	d->copies.read = read;
-	d->copies.n_read = ARRAY_SIZE(read);
+	diff_read(d, read, ARRAY_SIZE(read));
 	/* written back to what the copies hold: no comparison finds anything */
-	bitmap_fill(reread, 4);
+	bitmap_fill(d->reread, 4);
 	bitmap_fill(d->pages, 4);
 	KUNIT_ASSERT_EQ(test, diff(&geo32_4, d, clips, 4), 1);
 	expect_clip(test, &clips[0], 16, 0, 910, 4);
@@ -625,8 +631,8 @@ static void diff_reread_inside_the_clips_read(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, diff(&geo32_4, d, clips, 4), 1);
 	expect_clip(test, &clips[0], 16, 1, 48, 3);
 	/* with a change, and outside the pages marked */
-	bitmap_zero(reread, 4);
-	__set_bit(1, reread);
+	bitmap_zero(d->reread, 4);
+	__set_bit(1, d->reread);
 	d->buf[2 * 4096 + 600 * 4] = 1;
 	KUNIT_ASSERT_EQ(test, diff(&geo32_4, d, clips, 4), 1);
 	expect_clip(test, &clips[0], 16, 1, 602, 3);
@@ -670,18 +676,14 @@ static void diff_reread_part_of_lines(struct kunit *test)
 	};
 	struct diff_bufs *d = diff_setup(test, true);
 	struct drm_clip_rect clips[4];
-	DECLARE_BITMAP(reread, 4);
 
-	d->copies.reread = reread;
-	d->copies.read = read;
-	d->copies.n_read = ARRAY_SIZE(read);
-	bitmap_zero(reread, 4);
+	diff_read(d, read, ARRAY_SIZE(read));
 	/*
 	 * Page 1 holds bytes 4096-8191: line 2 from pixel 365 and a third,
 	 * lines 3 and 4, line 5 up to pixel 230 and a third. Only line 2
 	 * and line 5 within the page are damaged, the latter to pixel 231.
 	 */
-	__set_bit(1, reread);
+	__set_bit(1, d->reread);
 	__set_bit(1, d->pages);
 	KUNIT_ASSERT_EQ(test, diff(&geo24_odd, d, clips, 4), 1);
 	expect_clip(test, &clips[0], 100, 2, 400, 6);
