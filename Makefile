@@ -11,7 +11,7 @@ GUEST    := $(BUILD)/guest
 IGT      := $(BUILD)/igt
 
 GUEST_PROGS := labctl fbpattern fbdemo fbbench fbstress fbfuzz fbmm fbrace fbclient
-GUEST_SCRIPTS := fbffmpeg fbxorg fbqt fbtermcheck
+GUEST_SCRIPTS := fbffmpeg fbxorg fbqt fbtermcheck fbplymouth
 IGT_TESTS   := $(basename $(notdir $(wildcard igt-tests/*.c)))
 
 .PHONY: all deps kernel kernel-stock programs run check bench ablate build-coverage bisect-check series docs check-debug check-kcsan stress clean distclean help
