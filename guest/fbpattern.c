@@ -48,7 +48,7 @@ struct canvas {
 	int idle_first;		/* let the clear be flushed before drawing */
 	int pan_aba;		/* then the square, the pan and the square undone */
 	int present_aba;	/* the mark painted over while it is presented */
-	struct { unsigned int x, y, w, h; uint32_t rgb; } ops[16];
+	struct op { unsigned int x, y, w, h; uint32_t rgb; } ops[16];
 };
 
 static const char *via = "mmap";
@@ -123,6 +123,34 @@ static int present_delay(const char *us)
 }
 
 /*
+ * Before the mark is drawn: draw it in greys until a flush has compared
+ * every page it covers with a copy (a full-screen clear can leave its
+ * pages without one, reported whole, which would bring the mark back
+ * whatever the helper knows of the present). The flush of the mark then
+ * finds it changed, so its present reads it. Only with the helper's
+ * counters.
+ */
+static void present_aba_prepare(struct canvas *c)
+{
+	const struct op *m = &c->ops[c->nops - 1];
+	unsigned long long pages, compared;
+
+	if (!lab_counters_find())
+		return;
+	for (int i = 0; i < 20; i++) {
+		pages = lab_counter("dirty_pages");
+		compared = lab_counter("diff_pages");
+		lab_fb_fill(&c->fb, m->x, m->y, m->w, m->h,
+			    lab_fb_pixel(&c->fb, i & 1 ? 0x808080 : 0x404040));
+		lab_sleep_ms(100);
+		pages = lab_counter("dirty_pages") - pages;
+		if (pages && lab_counter("diff_pages") - compared == pages)
+			return;
+	}
+	fprintf(stderr, "fbpattern: present-aba: the mark's pages were never compared\n");
+}
+
+/*
  * The mark (the last op) was just drawn: wait for its flush to start (the
  * worker then sleeps 300 ms before presenting), paint it over, and draw it
  * again 150 ms into the sleep after the present. The hook is cleared
@@ -194,6 +222,7 @@ static int run(struct canvas *c, const char *name, int negative)
 		usleep(300 * 1000);
 	/* the negative check leaves the mark out: nothing to paint over */
 	if (c->present_aba && !negative) {
+		present_aba_prepare(c);
 		hooked = present_delay("300000");
 		flushes = lab_counter("flushes");
 	}
