@@ -54,7 +54,10 @@ kernel: deps
 kernel-stock: deps
 	@tools/kernel build --variant stock
 
-programs: $(addprefix $(GUEST)/,$(GUEST_PROGS) $(GUEST_SCRIPTS)) $(addprefix $(IGT)/,$(IGT_TESTS))
+programs: $(addprefix $(GUEST)/,$(GUEST_PROGS) $(GUEST_SCRIPTS) lab.sh) $(addprefix $(IGT)/,$(IGT_TESTS))
+
+$(GUEST)/lab.sh: guest/lab.sh | $(GUEST)
+	install -m 644 $< $@
 
 $(GUEST)/%: guest/%.sh | $(GUEST)
 	install -m 755 $< $@

@@ -14,16 +14,14 @@
 # Prints "e2e ffmpeg-NAME: PASS|FAIL (...)" for each.
 set -u
 dir=${LAB_DIR:-/mnt/lab}
+. "${0%/*}/lab.sh"
 fb=/sys/class/graphics/fb0
 if ! command -v ffmpeg > /dev/null; then
 	echo "e2e ffmpeg-solid: FAIL (no ffmpeg installed)"
 	echo "e2e ffmpeg-pattern: FAIL (no ffmpeg installed)"
 	exit 1
 fi
-size=$(cat $fb/virtual_size)
-w=${size%,*}
-h=$(cat $fb/modes 2>/dev/null | sed -n 's/^.*:\([0-9]*\)x\([0-9]*\).*$/\2/p' | head -n 1)
-[ -n "$h" ] || h=${size#*,}
+lab_fb_size
 bpp=$(cat $fb/bits_per_pixel)
 # ffmpeg's pixel format for the framebuffer's layout, and the channels'
 # bit offsets the host's raw dump reader needs
@@ -43,21 +41,19 @@ failed=0
 check() {
 	name=$1
 	shift
-	reply=$(labctl host EXPECT "$name" 8000)
-	case $reply in
-	PASS*) echo "e2e $name: PASS ($* ; $reply)" ;;
-	*)
+	if reply=$(lab_expect "$name"); then
+		echo "e2e $name: PASS ($* ; $reply)"
+	else
 		echo "e2e $name: FAIL ($* ; $reply)"
 		failed=1
-		;;
-	esac
+	fi
 }
 
 labctl graphics on
 err=$(ffmpeg -nostdin -hide_banner -loglevel error -re -f lavfi \
 	-i "color=c=0xff00ff:s=${w}x${h}:r=30,format=$fmt" -frames:v 10 -pix_fmt $fmt \
 	-f fbdev /dev/fb0 2>&1)
-printf 'size %s %s\nfill 0 0 %s %s ff00ff\n' "$w" "$h" "$w" "$h" > "$dir/ffmpeg-solid.spec"
+lab_fill_spec ffmpeg-solid ff00ff
 check ffmpeg-solid "${w}x${h} $fmt, 10 frames${err:+, ffmpeg: $err}"
 
 err=$(ffmpeg -nostdin -hide_banner -loglevel error -re -f lavfi \

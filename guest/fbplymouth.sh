@@ -37,7 +37,7 @@
 # 16 bpp plymouth dithers, carrying each pixel's rounding error into the
 # next, so only such colours stay one solid colour.
 set -u
-dir=${LAB_DIR:-/mnt/lab}
+. "${0%/*}/lab.sh"
 run=/tmp/fbplymouth
 fb=/sys/class/graphics/fb0
 theme=labfb
@@ -65,10 +65,7 @@ case $bpp in
 	exit 0
 	;;
 esac
-size=$(cat $fb/virtual_size)
-w=${size%,*}
-h=$(sed -n 's/^.*:\([0-9]*\)x\([0-9]*\).*$/\2/p' $fb/modes | head -n 1)
-[ -n "$h" ] || h=${size#*,}
+lab_fb_size
 rm -rf $run
 mkdir -p $run/themes/$theme
 # a colour as the theme script's three arguments
@@ -138,13 +135,8 @@ i=0
 for c in $colours; do
 	i=$((i + 1))
 	[ $i -gt 1 ] && plymouth update --status=lab-$i
-	printf 'size %s %s\nfill 0 0 %s %s %s\n' "$w" "$h" "$w" "$h" $c \
-		> "$dir/plymouth-$i.spec"
-	reply=$(labctl host EXPECT "plymouth-$i" 8000)
-	case $reply in
-	PASS*) ;;
-	*) result=FAIL ;;
-	esac
+	lab_fill_spec plymouth-$i $c
+	reply=$(lab_expect plymouth-$i) || result=FAIL
 	detail="$detail #$c: $reply;"
 	if [ $i = 1 ]; then
 		# while the splash shows: the renderer plugin and device
@@ -171,12 +163,8 @@ if kill -0 "$pid" 2> /dev/null; then
 	detail="$detail plymouthd did not quit;"
 	kill "$pid"
 fi
-printf 'size %s %s\nfill 0 0 %s %s 000000\n' "$w" "$h" "$w" "$h" > "$dir/plymouth-quit.spec"
-reply=$(labctl host EXPECT plymouth-quit 8000)
-case $reply in
-PASS*) ;;
-*) result=FAIL ;;
-esac
+lab_fill_spec plymouth-quit 000000
+reply=$(lab_expect plymouth-quit) || result=FAIL
 detail="$detail console after quit #000000: $reply;"
 printf '\033[?25h\033[2J\033[H' > /dev/tty1
 if [ "$renderer" != frame-buffer.so ] || [ "$device" != /dev/fb0 ]; then

@@ -15,6 +15,7 @@
 # Prints "e2e fbterm: PASS|FAIL|SKIP (...)".
 set -u
 dir=${LAB_DIR:-/mnt/lab}
+. "${0%/*}/lab.sh"
 run=/tmp/fbterm
 fb=/sys/class/graphics/fb0
 mkdir -p $run
@@ -30,10 +31,7 @@ case $bpp in
 	exit 0
 	;;
 esac
-size=$(cat $fb/virtual_size)
-w=${size%,*}
-h=$(sed -n 's/^.*:\([0-9]*\)x\([0-9]*\).*$/\2/p' $fb/modes | head -n 1)
-[ -n "$h" ] || h=${size#*,}
+lab_fb_size
 # fbterm's palette entries for ANSI blue (4) and red (1), as it sets them
 # up (the Linux console's colours); at 16 bpp each channel keeps its top
 # bits, so the expected colour is what 5-6-5 makes of it
@@ -87,11 +85,7 @@ for c in $colours; do
 	gh=$((h / rows * rows))
 	printf 'size %s %s\nfill 0 0 %s %s 000000\nfill 0 0 %s %s %s\n' \
 		"$w" "$h" "$w" "$h" "$gw" "$gh" "$rgb" > "$dir/fbterm-$code.spec"
-	reply=$(labctl host EXPECT "fbterm-$code" 8000)
-	case $reply in
-	PASS*) ;;
-	*) result=FAIL ;;
-	esac
+	reply=$(lab_expect "fbterm-$code") || result=FAIL
 	detail="$detail ESC[${code}m #$rgb: $reply;"
 	touch "$run/next-$code"
 done

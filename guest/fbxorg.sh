@@ -18,7 +18,7 @@
 # the PCI tree and /sys/bus/pci/devices is empty, so it drives /dev/fb0 as
 # a plain framebuffer, as on boards without PCI.
 set -u
-dir=${LAB_DIR:-/mnt/lab}
+. "${0%/*}/lab.sh"
 run=/tmp/fbxorg
 fb=/sys/class/graphics/fb0
 mkdir -p $run
@@ -33,10 +33,7 @@ if [ "$bpp" = 24 ]; then
 	echo "e2e xorg-fbdev: SKIP (the fbdev driver does not drive 24 bpp framebuffers)"
 	exit 0
 fi
-size=$(cat $fb/virtual_size)
-w=${size%,*}
-h=$(sed -n 's/^.*:\([0-9]*\)x\([0-9]*\).*$/\2/p' $fb/modes | head -n 1)
-[ -n "$h" ] || h=${size#*,}
+lab_fb_size
 cat > $run/xorg.conf <<EOF
 Section "ServerFlags"
 	Option "AutoAddDevices" "false"
@@ -90,13 +87,8 @@ result=PASS
 detail=""
 for colour in ff00ff 00ffff; do
 	xsetroot -display :1 -solid "#$colour"
-	printf 'size %s %s\nfill 0 0 %s %s %s\n' "$w" "$h" "$w" "$h" $colour \
-		> "$dir/xorg-fbdev-$colour.spec"
-	reply=$(labctl host EXPECT "xorg-fbdev-$colour" 8000)
-	case $reply in
-	PASS*) ;;
-	*) result=FAIL ;;
-	esac
+	lab_fill_spec "xorg-fbdev-$colour" $colour
+	reply=$(lab_expect "xorg-fbdev-$colour") || result=FAIL
 	detail="$detail #$colour: $reply;"
 done
 kill $xpid
