@@ -174,6 +174,9 @@ void *drm_fbdev_shadow_copy_slot(struct drm_fbdev_shadow_copies *copies, unsigne
 unsigned long drm_fbdev_shadow_hot_update(struct drm_fbdev_shadow_hot *hot,
 					  const unsigned long *written,
 					  unsigned long npages, bool busy);
+unsigned long drm_fbdev_shadow_hot_promote(struct drm_fbdev_shadow_hot *hot,
+					   const unsigned long *faulted,
+					   unsigned long npages, bool busy);
 bool drm_fbdev_shadow_range_to_clip(const struct drm_fbdev_shadow_geometry *geo,
 				    unsigned long off, unsigned long len,
 				    struct drm_clip_rect *clip);

@@ -802,7 +802,7 @@ EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_tracking_update);
  * @hot: the hot pages of a framebuffer
  * @written: pages the flush found written
  * @npages: pages of the framebuffer
- * @busy: the flush came within the busy interval of the one before
+ * @busy: the flush came within twice the busy interval of the one before
  *
  * In write-protect mode a page written between every two flushes, under a
  * clock or a cursor that moves, would take a write fault after every flush.
@@ -859,6 +859,46 @@ unsigned long drm_fbdev_shadow_hot_update(struct drm_fbdev_shadow_hot *hot,
 	return left;
 }
 EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_hot_update);
+
+/**
+ * drm_fbdev_shadow_hot_promote - make pages hot before the flush protects them
+ * @hot: the hot pages of a framebuffer
+ * @faulted: pages written with a fault since the flush before
+ * @npages: pages of the framebuffer
+ * @busy: the flush came within twice the busy interval of the one before
+ *
+ * A page written with a fault counts as written whatever its comparison
+ * finds, so a busy flush knows before it protects the recorded pages which
+ * of them drm_fbdev_shadow_hot_update() will make hot: those whose third
+ * busy flush in a row this is. Made hot here, they keep the writable PTEs
+ * their faults gave them, which saves each of them the fault that
+ * protecting it would cost at once. drm_fbdev_shadow_hot_update() then
+ * finds them hot, with a streak of zero.
+ *
+ * Returns:
+ * The number of pages that became hot.
+ */
+unsigned long drm_fbdev_shadow_hot_promote(struct drm_fbdev_shadow_hot *hot,
+					   const unsigned long *faulted,
+					   unsigned long npages, bool busy)
+{
+	unsigned long page, n = 0;
+
+	if (!busy)
+		return 0;
+	for_each_set_bit(page, hot->counting, npages) {
+		if (!test_bit(page, faulted) ||
+		    hot->streak[page] + 1 < DRM_FBDEV_SHADOW_HOT_ENTER)
+			continue;
+		hot->streak[page] = 0;
+		__clear_bit(page, hot->counting);
+		__set_bit(page, hot->pages);
+		n++;
+	}
+	hot->count += n;
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_hot_promote);
 
 /* Forget the hot pages, under shadow->lock: scan mode keeps every page writable. */
 static void drm_fbdev_shadow_hot_reset(struct drm_fbdev_shadow *shadow)
@@ -1115,9 +1155,13 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 		return;
 	}
 	shadow->sync = false;
+	/*
+	 * A flush kicked busy_ns after the last one starts up to a couple of
+	 * jiffies later, more when the machine is loaded: within twice
+	 * busy_ns it still belongs to the writes that keep coming.
+	 */
 	busy = shadow->last_flush &&
-	       ktime_to_ns(ktime_sub(now, shadow->last_flush)) <=
-	       shadow->busy_ns + shadow->period_ns;
+	       ktime_to_ns(ktime_sub(now, shadow->last_flush)) <= 2 * shadow->busy_ns;
 	scanned = shadow->track.scan;
 	if (scanned) {
 		atomic64_inc(&shadow->scans);
@@ -1138,9 +1182,11 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	 * Entering it cleans the dirty bits that the write faults of this
 	 * round left in the PTEs they made writable. The walk leaves hot pages
 	 * alone: they are compared at every flush instead, so they join the
-	 * recorded pages here. After the comparison, staying in write-protect
-	 * mode chooses the hot pages of the next round and protects the pages
-	 * that stopped being hot (see drm_fbdev_shadow_choose_hot()).
+	 * recorded pages here. Pages this flush makes hot for their faults
+	 * become hot before the walk (drm_fbdev_shadow_hot_promote()). After
+	 * the comparison, staying in write-protect mode chooses the other hot
+	 * pages of the next round and protects the pages that stopped being
+	 * hot (see drm_fbdev_shadow_choose_hot()).
 	 *
 	 * Only the tracked file's address_space is walked. It holds nothing
 	 * but shared mappings that may write, the VMAs the walks accept: in
@@ -1157,6 +1203,10 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 			drm_fbdev_shadow_scan(shadow);
 		}
 	} else {
+		if (shadow->hot.pages && shadow->copies.mem)
+			atomic64_add(drm_fbdev_shadow_hot_promote(&shadow->hot, shadow->dirty,
+								  shadow->npages, busy),
+				     &shadow->hot_changes);
 		drm_fbdev_shadow_protect(shadow);
 		if (shadow->hot.count)
 			bitmap_or(shadow->dirty, shadow->dirty, shadow->hot.pages, shadow->npages);

@@ -825,6 +825,47 @@ static void hot_leaves_after_four_clean_flushes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h->hot.count, 0);
 }
 
+static void hot_promote_before_protect(struct kunit *test)
+{
+	struct hot_state *h = hot_setup(test);
+	DECLARE_BITMAP(faulted, 130) = {};
+
+	/* page 100 found written by two busy flushes, page 101 by one */
+	hot_flushes(h, 100, 1, true);
+	__set_bit(101, h->written);
+	drm_fbdev_shadow_hot_update(&h->hot, h->written, 130, true);
+	KUNIT_ASSERT_EQ(test, h->streak[100], 2);
+	KUNIT_ASSERT_EQ(test, h->streak[101], 1);
+	__clear_bit(101, h->written);
+
+	/* no fault in page 100 yet, page 101 a flush short: nothing */
+	__set_bit(5, faulted);
+	__set_bit(101, faulted);
+	KUNIT_EXPECT_EQ(test, drm_fbdev_shadow_hot_promote(&h->hot, faulted, 130, true), 0);
+	__set_bit(100, faulted);
+	/* after a pause the count starts again */
+	KUNIT_EXPECT_EQ(test, drm_fbdev_shadow_hot_promote(&h->hot, faulted, 130, false), 0);
+	KUNIT_EXPECT_EQ(test, h->hot.count, 0);
+	/* the third busy flush: hot before the comparison */
+	KUNIT_EXPECT_EQ(test, drm_fbdev_shadow_hot_promote(&h->hot, faulted, 130, true), 1);
+	KUNIT_EXPECT_TRUE(test, test_bit(100, h->pages));
+	KUNIT_EXPECT_FALSE(test, test_bit(100, h->counting));
+	KUNIT_EXPECT_EQ(test, h->streak[100], 0);
+	KUNIT_EXPECT_FALSE(test, test_bit(101, h->pages));
+	KUNIT_EXPECT_FALSE(test, test_bit(5, h->pages));
+	KUNIT_EXPECT_EQ(test, h->hot.count, 1);
+
+	/* the comparison found page 100 changed: one hot page, not two */
+	KUNIT_EXPECT_EQ(test, drm_fbdev_shadow_hot_update(&h->hot, h->written, 130, true), 0);
+	KUNIT_EXPECT_EQ(test, h->hot.count, 1);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(h->pages, 130), 1);
+	KUNIT_EXPECT_EQ(test, h->streak[100], 0);
+	/* and it leaves as any hot page does */
+	KUNIT_EXPECT_EQ(test, hot_flushes(h, -1, 3, true), 0);
+	KUNIT_EXPECT_EQ(test, hot_flushes(h, -1, 1, true), 1);
+	KUNIT_EXPECT_EQ(test, h->hot.count, 0);
+}
+
 static void hot_pages_apart(struct kunit *test)
 {
 	struct hot_state *h = hot_setup(test);
@@ -888,6 +929,7 @@ static struct kunit_case drm_fbdev_shadow_tests[] = {
 	KUNIT_CASE(hot_streak_must_not_break),
 	KUNIT_CASE(hot_pause_starts_the_count_again),
 	KUNIT_CASE(hot_leaves_after_four_clean_flushes),
+	KUNIT_CASE(hot_promote_before_protect),
 	KUNIT_CASE(hot_pages_apart),
 	{ }
 };
