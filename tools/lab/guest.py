@@ -485,6 +485,24 @@ def splats(log):
 # routines) come before it. Deeper down it is only a caller: an mm or
 # scheduler race under a fault the helper's read() took on the user's
 # buffer, or under the TLB flush of its walk, belongs to that code.
+# A KTAP line at the top level of the console: every line of a test's
+# own output (nested tests, diagnostics) is indented.
+KTAP_TOP_RE = re.compile(r"^(\[\s*[\d.]+\] )?(KTAP version|TAP version|1\.\.|ok |not ok |#|\s|$)")
+
+
+def ktap_lines(console):
+    """The console without the kernel's own unindented messages.
+
+    The kernel prints where it likes, even between a suite's "KTAP version"
+    line and its header ("clocksource: Switched to clocksource tsc" at the
+    first suite), and kunit.py's parser then misreads every suite after
+    it. Test output is KTAP: unindented lines are KTAP's own, the rest is
+    indented, so dropping the other unindented lines leaves it whole.
+    """
+    return "".join(line for line in console.splitlines(keepends=True)
+                   if KTAP_TOP_RE.match(line))
+
+
 KCSAN_TITLE = "BUG: KCSAN: "
 HELPER_PREFIX = "drm_fbdev_shadow"
 HELPER_FUNCS = (HELPER_PREFIX, "wp_clean_record_")

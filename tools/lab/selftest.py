@@ -325,6 +325,35 @@ class KernelLog(unittest.TestCase):
         self.assertEqual(len(guest.splats(log)), 2)
 
 
+class Ktap(unittest.TestCase):
+    LOG = """\
+[    1.0] KTAP version 1
+[    1.0] 1..2
+[    1.1]     KTAP version 1
+[    1.1] clocksource: Switched to clocksource tsc
+[    1.1]     # Subtest: suite
+[    1.1]     1..1
+[    1.1]     # case: EXPECTATION FAILED at x.c:1
+[    1.1]     Expected a == b, but
+[    1.1]         a == 1
+[    1.1]     not ok 1 case
+[    1.2] random: crng init done
+[    1.2] not ok 1 suite
+[    1.2] # Totals: pass:0 fail:1 skip:0 total:1
+"""
+
+    def test_kernel_messages_dropped(self):
+        out = guest.ktap_lines(self.LOG)
+        self.assertNotIn("clocksource", out)
+        self.assertNotIn("crng", out)
+
+    def test_test_output_kept(self):
+        out = guest.ktap_lines(self.LOG).splitlines()
+        self.assertEqual(len(out), len(self.LOG.splitlines()) - 2)
+        self.assertIn("[    1.1]         a == 1", out)
+        self.assertIn("[    1.2] # Totals: pass:0 fail:1 skip:0 total:1", out)
+
+
 class Kmemleak(unittest.TestCase):
     REPORT = """\
 === kmemleak
