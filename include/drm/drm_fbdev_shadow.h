@@ -126,9 +126,10 @@ enum drm_fbdev_shadow_memory {
  *
  * For drm_fbdev_shadow_setup_flags(): the framebuffer's
  * &drm_framebuffer_funcs.dirty, given at most %DRM_FBDEV_SHADOW_MAX_CLIPS
- * clips, reads the framebuffer inside those clips only, clip by clip, and
- * not after it returns. Sub-page damage is then kept for the pages written
- * while it reads, as described in the overview.
+ * clips, reads the framebuffer inside those clips only, clip by clip. Reads
+ * that go on after it returns are fenced in the reservation of the
+ * framebuffer's GEM object. Sub-page damage is then kept for the pages
+ * written while it reads, as described in the overview.
  */
 #define DRM_FBDEV_SHADOW_DIRTY_READS_CLIPS	BIT(0)
 

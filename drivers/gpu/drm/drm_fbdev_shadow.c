@@ -4,6 +4,7 @@
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/dma-resv.h>
 #include <linux/fb.h>
 #include <linux/file.h>
 #include <linux/iosys-map.h>
@@ -29,6 +30,7 @@
 #include <drm/drm_fbdev_shadow.h>
 #include <drm/drm_fourcc.h>
 #include <drm/drm_framebuffer.h>
+#include <drm/drm_gem.h>
 #include <drm/drm_modes.h>
 #include <drm/drm_prime.h>
 #include <drm/drm_print.h>
@@ -92,6 +94,9 @@
  * (%DRM_FBDEV_SHADOW_DIRTY_READS_CLIPS), a page written during that
  * present is reported as its comparison finds plus its part inside those
  * clips, so a cursor or a clock written at any time stays small damage.
+ * A driver whose reads go on after its update returns fences them in the
+ * buffer's reservation; the present then lasts, for this purpose, until
+ * those fences signal, and the next flush waits for them first.
  * Scan mode, where most of the buffer changes anyway, reports pages whole.
  *
  * Every mapping of the framebuffer, from any open file or device node, is
@@ -131,6 +136,11 @@
 /* Hysteresis of the hot pages, see drm_fbdev_shadow_hot_update(). */
 #define DRM_FBDEV_SHADOW_HOT_ENTER 3
 #define DRM_FBDEV_SHADOW_HOT_LEAVE 4
+/* The longest wait for the display to finish reading the buffer. */
+#define DRM_FBDEV_SHADOW_READ_TIMEOUT_MS 50
+/* Presents still read the buffer, see drm_fbdev_shadow_reads_done(). */
+#define DRM_FBDEV_SHADOW_READING_CLIPS	BIT(0)	/* the worker's, inside @read */
+#define DRM_FBDEV_SHADOW_READING_ALL	BIT(1)	/* one outside the worker */
 
 #define DRM_FBDEV_SHADOW_CAN_TRACK IS_ENABLED(CONFIG_MMU)
 #define DRM_FBDEV_SHADOW_PTE_SPECIAL IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL)
@@ -192,6 +202,8 @@ struct drm_fbdev_shadow {
 	struct drm_clip_rect read[DRM_FBDEV_SHADOW_MAX_CLIPS];
 	size_t overhead;		/* bytes the helper allocated for its own use */
 	atomic_t outside;		/* odd while presenting outside the worker */
+	/* presents that returned before their reads ended, under @lock */
+	unsigned int reading;
 	struct delayed_work flush_work;
 	ktime_t last_flush;		/* start of the last flush, 0 before the first */
 	u64 period_ns;			/* refresh period of the fastest display */
@@ -1033,6 +1045,11 @@ static void drm_fbdev_shadow_protect(struct drm_fbdev_shadow *shadow)
  * compares. Flushes in scan mode report their pages whole and forget
  * their copies.
  */
+static struct dma_resv *drm_fbdev_shadow_resv(struct drm_fbdev_shadow *shadow)
+{
+	return shadow->helper->fb->obj[0]->resv;
+}
+
 static void drm_fbdev_shadow_presented(struct drm_fbdev_shadow *shadow,
 				       const struct drm_clip_rect *clips, unsigned int n)
 {
@@ -1049,6 +1066,64 @@ static void drm_fbdev_shadow_presented(struct drm_fbdev_shadow *shadow,
 	bitmap_or(marks, marks, shadow->dirty, shadow->npages);
 	if (shadow->hot.count)
 		bitmap_or(marks, marks, shadow->hot.pages, shadow->npages);
+	/* the pages written until the reads end are marked later */
+	if (shadow->mode != DRM_FBDEV_SHADOW_MODE_BLIT &&
+	    !dma_resv_test_signaled(drm_fbdev_shadow_resv(shadow), DMA_RESV_USAGE_READ))
+		shadow->reading |= clipped ? DRM_FBDEV_SHADOW_READING_CLIPS :
+					     DRM_FBDEV_SHADOW_READING_ALL;
+	mutex_unlock(&shadow->lock);
+}
+
+/*
+ * Mark the pages written since presents whose reads have ended, under
+ * shadow->lock, as drm_fbdev_shadow_presented() marks those written
+ * during a present: the @reading bits tell which marks.
+ */
+static void drm_fbdev_shadow_mark_read(struct drm_fbdev_shadow *shadow, unsigned int reading)
+{
+	unsigned long *marks = reading & DRM_FBDEV_SHADOW_READING_ALL ? shadow->untrusted :
+									shadow->copies.reread;
+
+	bitmap_or(marks, marks, shadow->dirty, shadow->npages);
+	if (shadow->hot.count)
+		bitmap_or(marks, marks, shadow->hot.pages, shadow->npages);
+}
+
+/*
+ * A driver may return from its update before the display has read the
+ * buffer (virtio-gpu queues transfers that the host handles later). It
+ * then fences those reads in the buffer's reservation, as it does for any
+ * reader of a buffer, and drm_fbdev_shadow_presented() finds the fences
+ * unsignaled. Every write the display may have read since is in a page
+ * written after the comparison that last took it into its copy: a page in
+ * the dirty bitmap, or a hot one. Once the reads are over, those pages are
+ * marked as drm_fbdev_shadow_presented() marks the pages written during a
+ * present: compared again with the read clips damaged, or reported whole.
+ * The first write fault that finds the fences signaled marks them, before
+ * its own page is recorded, so a write long after the reads is not
+ * marked. Otherwise the next flush waits for the fences before it takes
+ * the pages written, and marks them then; if the display takes longer
+ * than DRM_FBDEV_SHADOW_READ_TIMEOUT_MS, the pages are reported whole.
+ * Normally a flush comes a refresh period or more after the last one and
+ * finds the fences signaled without sleeping.
+ */
+static void drm_fbdev_shadow_reads_done(struct drm_fbdev_shadow *shadow)
+{
+	unsigned int reading;
+	long ret;
+
+	mutex_lock(&shadow->lock);
+	reading = shadow->reading;
+	shadow->reading = 0;
+	mutex_unlock(&shadow->lock);
+	if (!reading)
+		return;
+	ret = dma_resv_wait_timeout(drm_fbdev_shadow_resv(shadow), DMA_RESV_USAGE_READ, false,
+				    msecs_to_jiffies(DRM_FBDEV_SHADOW_READ_TIMEOUT_MS));
+	if (ret <= 0)
+		reading = DRM_FBDEV_SHADOW_READING_ALL;
+	mutex_lock(&shadow->lock);
+	drm_fbdev_shadow_mark_read(shadow, reading);
 	mutex_unlock(&shadow->lock);
 }
 
@@ -1138,6 +1213,9 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	unsigned int i, n;
 	bool scanned, busy, diff;
 
+	if (READ_ONCE(shadow->dead))
+		return;
+	drm_fbdev_shadow_reads_done(shadow);
 	mutex_lock(&shadow->lock);
 	if (shadow->dead) {
 		mutex_unlock(&shadow->lock);
@@ -1321,6 +1399,12 @@ static vm_fault_t drm_fbdev_shadow_mkwrite(struct vm_fault *vmf)
 	ret = drm_fbdev_shadow_insert_writable(vma, vmf->address, pfn);
 	if (ret & VM_FAULT_ERROR)
 		goto out;
+	/* before this page is recorded, see drm_fbdev_shadow_reads_done() */
+	if (shadow->reading &&
+	    dma_resv_test_signaled(drm_fbdev_shadow_resv(shadow), DMA_RESV_USAGE_READ)) {
+		drm_fbdev_shadow_mark_read(shadow, shadow->reading);
+		shadow->reading = 0;
+	}
 	__set_bit(vmf->pgoff, shadow->dirty);
 	atomic64_inc(&shadow->write_faults);
 	trace_drm_fbdev_shadow_write_fault(shadow->minor, vmf->pgoff);
@@ -1408,18 +1492,29 @@ static const struct vm_operations_struct drm_fbdev_shadow_vm_ops = {
 	.pfn_mkwrite = drm_fbdev_shadow_mkwrite,
 };
 
-/* Flush now and wait until the damage has been handed to the driver. */
+/*
+ * Flush now and wait until the damage has been handed to the driver and
+ * the display has read it (see drm_fbdev_shadow_reads_done()).
+ */
 static void drm_fbdev_shadow_sync(struct drm_fbdev_shadow *shadow)
 {
+	struct drm_framebuffer *fb;
+
 	mutex_lock(&shadow->lock);
 	if (shadow->dead) {
 		mutex_unlock(&shadow->lock);
 		return;
 	}
 	shadow->sync = true;
+	/* alive until drm_fbdev_shadow_kill() sets @dead */
+	fb = shadow->helper->fb;
+	drm_framebuffer_get(fb);
 	mod_delayed_work(system_wq, &shadow->flush_work, 0);
 	mutex_unlock(&shadow->lock);
 	flush_delayed_work(&shadow->flush_work);
+	dma_resv_wait_timeout(fb->obj[0]->resv, DMA_RESV_USAGE_READ, false,
+			      msecs_to_jiffies(DRM_FBDEV_SHADOW_READ_TIMEOUT_MS));
+	drm_framebuffer_put(fb);
 }
 
 /*
