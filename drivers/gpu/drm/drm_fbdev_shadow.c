@@ -1050,43 +1050,46 @@ static struct dma_resv *drm_fbdev_shadow_resv(struct drm_fbdev_shadow *shadow)
 	return shadow->helper->fb->obj[0]->resv;
 }
 
+/* Wait, for a while, until the display has read the buffer. */
+static long drm_fbdev_shadow_wait_reads(struct dma_resv *resv)
+{
+	return dma_resv_wait_timeout(resv, DMA_RESV_USAGE_READ, false,
+				     msecs_to_jiffies(DRM_FBDEV_SHADOW_READ_TIMEOUT_MS));
+}
+
+/*
+ * Mark the pages written since the last flush took them, under
+ * shadow->lock: to be reported @whole, or compared with the clips the
+ * display last read damaged, see drm_fbdev_shadow_presented().
+ */
+static void drm_fbdev_shadow_mark_written(struct drm_fbdev_shadow *shadow, bool whole)
+{
+	unsigned long *marks = whole ? shadow->untrusted : shadow->copies.reread;
+
+	bitmap_or(marks, marks, shadow->dirty, shadow->npages);
+	if (shadow->hot.count)
+		bitmap_or(marks, marks, shadow->hot.pages, shadow->npages);
+}
+
 static void drm_fbdev_shadow_presented(struct drm_fbdev_shadow *shadow,
 				       const struct drm_clip_rect *clips, unsigned int n)
 {
 	struct drm_fbdev_shadow_copies *copies = &shadow->copies;
 	bool clipped = clips && shadow->reads_clips;
-	unsigned long *marks;
 
 	if (clipped) {
 		memcpy(shadow->read, clips, n * sizeof(*clips));
 		copies->n_read = n;
 	}
 	mutex_lock(&shadow->lock);
-	marks = clipped ? copies->reread : shadow->untrusted;
-	bitmap_or(marks, marks, shadow->dirty, shadow->npages);
-	if (shadow->hot.count)
-		bitmap_or(marks, marks, shadow->hot.pages, shadow->npages);
+	drm_fbdev_shadow_mark_written(shadow, !clipped);
 	/* the pages written until the reads end are marked later */
 	if (shadow->mode != DRM_FBDEV_SHADOW_MODE_BLIT &&
 	    !dma_resv_test_signaled(drm_fbdev_shadow_resv(shadow), DMA_RESV_USAGE_READ))
-		shadow->reading |= clipped ? DRM_FBDEV_SHADOW_READING_CLIPS :
-					     DRM_FBDEV_SHADOW_READING_ALL;
+		WRITE_ONCE(shadow->reading, shadow->reading |
+			   (clipped ? DRM_FBDEV_SHADOW_READING_CLIPS :
+				      DRM_FBDEV_SHADOW_READING_ALL));
 	mutex_unlock(&shadow->lock);
-}
-
-/*
- * Mark the pages written since presents whose reads have ended, under
- * shadow->lock, as drm_fbdev_shadow_presented() marks those written
- * during a present: the @reading bits tell which marks.
- */
-static void drm_fbdev_shadow_mark_read(struct drm_fbdev_shadow *shadow, unsigned int reading)
-{
-	unsigned long *marks = reading & DRM_FBDEV_SHADOW_READING_ALL ? shadow->untrusted :
-									shadow->copies.reread;
-
-	bitmap_or(marks, marks, shadow->dirty, shadow->npages);
-	if (shadow->hot.count)
-		bitmap_or(marks, marks, shadow->hot.pages, shadow->npages);
 }
 
 /*
@@ -1110,20 +1113,18 @@ static void drm_fbdev_shadow_mark_read(struct drm_fbdev_shadow *shadow, unsigned
 static void drm_fbdev_shadow_reads_done(struct drm_fbdev_shadow *shadow)
 {
 	unsigned int reading;
-	long ret;
 
+	/* a present that sets it after this look is marked at the next flush */
+	if (!READ_ONCE(shadow->reading))
+		return;
 	mutex_lock(&shadow->lock);
 	reading = shadow->reading;
-	shadow->reading = 0;
+	WRITE_ONCE(shadow->reading, 0);
 	mutex_unlock(&shadow->lock);
-	if (!reading)
-		return;
-	ret = dma_resv_wait_timeout(drm_fbdev_shadow_resv(shadow), DMA_RESV_USAGE_READ, false,
-				    msecs_to_jiffies(DRM_FBDEV_SHADOW_READ_TIMEOUT_MS));
-	if (ret <= 0)
+	if (drm_fbdev_shadow_wait_reads(drm_fbdev_shadow_resv(shadow)) <= 0)
 		reading = DRM_FBDEV_SHADOW_READING_ALL;
 	mutex_lock(&shadow->lock);
-	drm_fbdev_shadow_mark_read(shadow, reading);
+	drm_fbdev_shadow_mark_written(shadow, reading & DRM_FBDEV_SHADOW_READING_ALL);
 	mutex_unlock(&shadow->lock);
 }
 
@@ -1402,8 +1403,9 @@ static vm_fault_t drm_fbdev_shadow_mkwrite(struct vm_fault *vmf)
 	/* before this page is recorded, see drm_fbdev_shadow_reads_done() */
 	if (shadow->reading &&
 	    dma_resv_test_signaled(drm_fbdev_shadow_resv(shadow), DMA_RESV_USAGE_READ)) {
-		drm_fbdev_shadow_mark_read(shadow, shadow->reading);
-		shadow->reading = 0;
+		drm_fbdev_shadow_mark_written(shadow,
+					      shadow->reading & DRM_FBDEV_SHADOW_READING_ALL);
+		WRITE_ONCE(shadow->reading, 0);
 	}
 	__set_bit(vmf->pgoff, shadow->dirty);
 	atomic64_inc(&shadow->write_faults);
@@ -1512,8 +1514,7 @@ static void drm_fbdev_shadow_sync(struct drm_fbdev_shadow *shadow)
 	mod_delayed_work(system_wq, &shadow->flush_work, 0);
 	mutex_unlock(&shadow->lock);
 	flush_delayed_work(&shadow->flush_work);
-	dma_resv_wait_timeout(fb->obj[0]->resv, DMA_RESV_USAGE_READ, false,
-			      msecs_to_jiffies(DRM_FBDEV_SHADOW_READ_TIMEOUT_MS));
+	drm_fbdev_shadow_wait_reads(fb->obj[0]->resv);
 	drm_framebuffer_put(fb);
 }
 
