@@ -53,7 +53,9 @@
  *
  * Prints "e2e race-MODE: PASS|FAIL (...)" with the stores, the flushes,
  * the pages compared and the mode switches seen, and the CPUs the flushes
- * ran on.
+ * ran on. A failure adds when the flushes ran against the writers' stop
+ * and whether msync() then brings the screen right: damage that was late
+ * rather than lost.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -333,6 +335,62 @@ static void flush_cpus(char *out, size_t len)
 			n += snprintf(out + n, len - n, "%scpu%d:%lu", n ? " " : "", i, per[i]);
 }
 
+/*
+ * After a failed check: when the flushes ran, from the trace buffer (on
+ * the monotonic clock), against @stop, the time the writers stopped.
+ */
+static void flush_times(double stop, char *out, size_t len)
+{
+	char line[512];
+	double t, first = 0, last = 0;
+	unsigned long before = 0, after = 0;
+	FILE *f = fopen("/sys/kernel/tracing/trace", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *b = strstr(line, ": drm_fbdev_shadow_flush:");
+
+		if (!b)
+			continue;
+		while (b > line && b[-1] != ' ')
+			b--;
+		if (sscanf(b, "%lf", &t) != 1)
+			continue;
+		if (!first)
+			first = t;
+		last = t;
+		if (t < stop)
+			before++;
+		else
+			after++;
+	}
+	fclose(f);
+	snprintf(out, len, "%lu flushes from %+.3f s to the writers' stop, the last at %+.3f s, "
+		 "%lu after it", before, first - stop, last - stop, after);
+}
+
+/* msync() in a child, which a blocked flush cannot keep for ever. */
+static int sync_within(struct race *r, int seconds)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0) {
+		perror("fbrace: fork");
+		return -1;
+	}
+	if (!pid)
+		_exit(msync(r->fb.map, r->fb.size, MS_SYNC) ? 1 : 0);
+	for (int i = 0; i < seconds * 10; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
+		lab_sleep_ms(100);
+	}
+	printf("fbrace: msync() still blocked after %d s\n", seconds);
+	return -1;
+}
+
 static int tracefs(const char *file, const char *value)
 {
 	char path[128];
@@ -357,7 +415,10 @@ static int run(struct race *r, const char *mode)
 	pthread_t side;
 	int has_side = 0, ret;
 	unsigned long long fl0, sw0, wf0, dp0;
-	char name[64], req[128], reply[1024], cpus[256], tracking[64] = "?";
+	char name[64], req[128], reply[1024], after[1024], times[1400], cpus[256];
+	char tracking[64] = "?";
+	struct timespec stopped;
+	size_t len;
 	unsigned long stores = 0;
 	uint32_t bg = 0x000000;
 	FILE *spec;
@@ -386,6 +447,7 @@ static int run(struct race *r, const char *mode)
 	    (!strcmp(mode, "held") && set_delay("20000")))
 		perror("fbrace: fbdev_shadow_mkwrite_delay_us");
 	tracefs("trace", "");
+	tracefs("trace_clock", "mono");
 	tracefs("events/drm_fbdev_shadow/drm_fbdev_shadow_flush/enable", "1");
 	fl0 = lab_counter("flushes");
 	sw0 = lab_counter("switches");
@@ -408,6 +470,7 @@ static int run(struct race *r, const char *mode)
 		pthread_join(wr[i].thread, NULL);
 		stores += wr[i].seq;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &stopped);
 	if (has_side)
 		pthread_join(side, NULL);
 	if (!strcmp(mode, "delay") || !strcmp(mode, "held"))
@@ -443,13 +506,38 @@ static int run(struct race *r, const char *mode)
 	}
 	tracefs("events/drm_fbdev_shadow/drm_fbdev_shadow_flush/enable", "0");
 	flush_cpus(cpus, sizeof(cpus));
+	if (ret) {
+		/*
+		 * What the failure needs explained: when the flushes ran, where
+		 * a worker of the helper is blocked, what the drivers said; then
+		 * whether msync(), which flushes what the helper still holds,
+		 * brings the screen right (damage late) or not (damage lost).
+		 */
+		times[0] = ';';
+		times[1] = ' ';
+		flush_times(stopped.tv_sec + stopped.tv_nsec / 1e9, times + 2, sizeof(times) - 2);
+		fflush(stdout);
+		if (system("for s in /proc/[0-9]*/stack; do grep -q fbdev_shadow $s 2>/dev/null && "
+			   "{ echo \"fbrace: blocked: $(cat ${s%/stack}/comm)\"; "
+			   "sed 's/^/fbrace:   /' $s; }; done; "
+			   "dmesg | grep -iE 'qxl|drm|fbdev|bochs|virtio|object_init' | tail -n 5 | "
+			   "sed 's/^/fbrace: kernel: /'"))
+			fprintf(stderr, "fbrace: the diagnostics' shell failed\n");
+		snprintf(req, sizeof(req), "EXPECT %s 3000", name);
+		if (sync_within(r, 20) || lab_host(req, after, sizeof(after)) < 0)
+			snprintf(after, sizeof(after), "no answer");
+		/* on the result line, which is all make check shows of a failure */
+		len = strlen(times);
+		snprintf(times + len, sizeof(times) - len, "; after msync(): %s", after);
+	}
+	tracefs("trace_clock", "local");
 	printf("e2e %s: %s (%d writers on CPUs %d..%d, %lu rounds, %llu write faults, "
 	       "%llu flushes [%s], %llu pages compared, %llu mode switches, %lu churn rounds, "
-	       "%lu writes, ends in %s; %s)\n",
+	       "%lu writes, ends in %s; %s%s)\n",
 	       name, ret ? "FAIL" : "PASS", r->ncpus, r->cpus[0], r->cpus[r->ncpus - 1],
 	       stores, lab_counter("write_faults") - wf0, lab_counter("flushes") - fl0, cpus,
 	       lab_counter("diff_pages") - dp0, lab_counter("switches") - sw0, r->churn_seq,
-	       r->band_seq, tracking, reply);
+	       r->band_seq, tracking, reply, ret ? times : "");
 	fflush(stdout);
 	/* Let scan mode end before the next mode starts. */
 	lab_sleep_ms(500);
