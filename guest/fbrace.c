@@ -53,9 +53,9 @@
  *
  * Prints "e2e race-MODE: PASS|FAIL (...)" with the stores, the flushes,
  * the pages compared and the mode switches seen, and the CPUs the flushes
- * ran on. A failure adds when the flushes ran against the writers' stop
- * and whether msync() then brings the screen right: damage that was late
- * rather than lost.
+ * ran on. A failure adds the pages still hot, when the flushes ran
+ * against the writers' stop and whether msync() then brings the screen
+ * right: damage that was late rather than lost.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -513,9 +513,9 @@ static int run(struct race *r, const char *mode)
 		 * whether msync(), which flushes what the helper still holds,
 		 * brings the screen right (damage late) or not (damage lost).
 		 */
-		times[0] = ';';
-		times[1] = ' ';
-		flush_times(stopped.tv_sec + stopped.tv_nsec / 1e9, times + 2, sizeof(times) - 2);
+		len = snprintf(times, sizeof(times), "; %llu hot pages; ", lab_counter("hot_pages"));
+		flush_times(stopped.tv_sec + stopped.tv_nsec / 1e9, times + len,
+			    sizeof(times) - len);
 		fflush(stdout);
 		if (system("for s in /proc/[0-9]*/stack; do grep -q fbdev_shadow $s 2>/dev/null && "
 			   "{ echo \"fbrace: blocked: $(cat ${s%/stack}/comm)\"; "
