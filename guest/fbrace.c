@@ -53,9 +53,10 @@
  *
  * Prints "e2e race-MODE: PASS|FAIL (...)" with the stores, the flushes,
  * the pages compared and the mode switches seen, and the CPUs the flushes
- * ran on. A failure adds the pages still hot, when the flushes ran
- * against the writers' stop and whether msync() then brings the screen
- * right: damage that was late rather than lost.
+ * ran on. A failure adds the pages still hot, the presents that failed
+ * since boot (debugfs present_errors), when the flushes ran against the
+ * writers' stop, and whether msync() then brings the screen right:
+ * damage that was late rather than lost.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -513,7 +514,8 @@ static int run(struct race *r, const char *mode)
 		 * whether msync(), which flushes what the helper still holds,
 		 * brings the screen right (damage late) or not (damage lost).
 		 */
-		len = snprintf(times, sizeof(times), "; %llu hot pages; ", lab_counter("hot_pages"));
+		len = snprintf(times, sizeof(times), "; %llu hot pages, %llu failed presents; ",
+			       lab_counter("hot_pages"), lab_counter("present_errors"));
 		flush_times(stopped.tv_sec + stopped.tv_nsec / 1e9, times + len,
 			    sizeof(times) - len);
 		fflush(stdout);

@@ -222,6 +222,7 @@ struct drm_fbdev_shadow {
 	atomic64_t switches;		/* changes of the tracking mode */
 	atomic64_t diff_pages;		/* dirty pages compared with their copy */
 	atomic64_t hot_changes;		/* pages that became hot or stopped being hot */
+	atomic64_t present_errors;	/* presents the blit or the driver failed */
 	struct dentry *debugfs;
 	/* test hook: sleep at the end of the write-fault path (debugfs) */
 	u32 mkwrite_delay_us;
@@ -766,6 +767,8 @@ static int drm_fbdev_shadow_present(struct drm_fbdev_shadow *shadow,
 		ret = fb->funcs->dirty(fb, NULL, 0, 0, clips, n);
 	mutex_unlock(&shadow->present_lock);
 	drm_dev_exit(idx);
+	if (ret)
+		atomic64_inc(&shadow->present_errors);
 	return ret;
 }
 
@@ -1824,6 +1827,7 @@ static int drm_fbdev_shadow_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "hot_pages %lu\n", shadow->hot.count);
 	mutex_unlock(&shadow->lock);
 	seq_printf(m, "hot_changes %lld\n", atomic64_read(&shadow->hot_changes));
+	seq_printf(m, "present_errors %lld\n", atomic64_read(&shadow->present_errors));
 	seq_printf(m, "copy_slots %u\n", shadow->copies.slots);
 	seq_printf(m, "overhead_bytes %zu\n", shadow->overhead);
 	seq_printf(m, "refresh_hz %u\n", shadow->refresh_hz);
