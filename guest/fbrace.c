@@ -311,49 +311,33 @@ static void *band_main(void *arg)
 	return NULL;
 }
 
-/* Flush events per CPU from the trace buffer, as "cpu0:N cpu1:N". */
-static void flush_cpus(char *out, size_t len)
+/*
+ * The flush events in the trace buffer (on the monotonic clock): "cpus"
+ * gets their count per CPU, as "cpu0:N cpu1:N", and "times" when they
+ * ran against @stop, the time the writers stopped, for a failure's line.
+ */
+static void read_flushes(double stop, char *cpus, size_t cpus_len, char *times,
+			 size_t times_len)
 {
-	unsigned long per[64] = { 0 };
+	unsigned long per[64] = { 0 }, before = 0, after = 0;
+	double t, first = 0, last = 0;
 	char line[512];
 	size_t n = 0;
 	FILE *f = fopen("/sys/kernel/tracing/trace", "r");
 
-	out[0] = 0;
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *b = strstr(line, "drm_fbdev_shadow_flush:");
-		char *c = strchr(line, '[');
-		int cpu;
-
-		if (b && c && sscanf(c, "[%d]", &cpu) == 1 && cpu >= 0 && cpu < 64)
-			per[cpu]++;
-	}
-	fclose(f);
-	for (int i = 0; i < 64; i++)
-		if (per[i])
-			n += snprintf(out + n, len - n, "%scpu%d:%lu", n ? " " : "", i, per[i]);
-}
-
-/*
- * After a failed check: when the flushes ran, from the trace buffer (on
- * the monotonic clock), against @stop, the time the writers stopped.
- */
-static void flush_times(double stop, char *out, size_t len)
-{
-	char line[512];
-	double t, first = 0, last = 0;
-	unsigned long before = 0, after = 0;
-	FILE *f = fopen("/sys/kernel/tracing/trace", "r");
-
+	cpus[0] = 0;
+	times[0] = 0;
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		char *b = strstr(line, ": drm_fbdev_shadow_flush:");
+		char *c = strchr(line, '[');
+		int cpu;
 
 		if (!b)
 			continue;
+		if (c && sscanf(c, "[%d]", &cpu) == 1 && cpu >= 0 && cpu < 64)
+			per[cpu]++;
 		while (b > line && b[-1] != ' ')
 			b--;
 		if (sscanf(b, "%lf", &t) != 1)
@@ -367,8 +351,12 @@ static void flush_times(double stop, char *out, size_t len)
 			after++;
 	}
 	fclose(f);
-	snprintf(out, len, "%lu flushes from %+.3f s to the writers' stop, the last at %+.3f s, "
-		 "%lu after it", before, first - stop, last - stop, after);
+	for (int i = 0; i < 64; i++)
+		if (per[i])
+			n += snprintf(cpus + n, cpus_len - n, "%scpu%d:%lu", n ? " " : "", i,
+				      per[i]);
+	snprintf(times, times_len, "%lu flushes from %+.3f s to the writers' stop, the last at "
+		 "%+.3f s, %lu after it", before, first - stop, last - stop, after);
 }
 
 /* msync() in a child, which a blocked flush cannot keep for ever. */
@@ -416,10 +404,10 @@ static int run(struct race *r, const char *mode)
 	pthread_t side;
 	int has_side = 0, ret;
 	unsigned long long fl0, sw0, wf0, dp0;
-	char name[64], req[128], reply[1024], after[1024], times[1400], cpus[256];
-	char tracking[64] = "?";
-	struct timespec stopped;
-	size_t len;
+	char name[64], req[128], reply[1024], after[1024], flushes[256], why[1400];
+	char cpus[256], tracking[64] = "?";
+	unsigned long long faults, flushed, compared, switched, hot, failed;
+	double stopped;
 	unsigned long stores = 0;
 	uint32_t bg = 0x000000;
 	FILE *spec;
@@ -471,7 +459,7 @@ static int run(struct race *r, const char *mode)
 		pthread_join(wr[i].thread, NULL);
 		stores += wr[i].seq;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &stopped);
+	stopped = lab_now();
 	if (has_side)
 		pthread_join(side, NULL);
 	if (!strcmp(mode, "delay") || !strcmp(mode, "held"))
@@ -506,18 +494,25 @@ static int run(struct race *r, const char *mode)
 		ret = 1;
 	}
 	tracefs("events/drm_fbdev_shadow/drm_fbdev_shadow_flush/enable", "0");
-	flush_cpus(cpus, sizeof(cpus));
+	read_flushes(stopped, cpus, sizeof(cpus), flushes, sizeof(flushes));
+	/* before a failure's msync() flushes again */
+	faults = lab_counter("write_faults") - wf0;
+	flushed = lab_counter("flushes") - fl0;
+	compared = lab_counter("diff_pages") - dp0;
+	switched = lab_counter("switches") - sw0;
+	hot = lab_counter("hot_pages");
+	failed = lab_counter("present_errors");
+	why[0] = 0;
 	if (ret) {
 		/*
-		 * What the failure needs explained: when the flushes ran, where
-		 * a worker of the helper is blocked, what the drivers said; then
-		 * whether msync(), which flushes what the helper still holds,
-		 * brings the screen right (damage late) or not (damage lost).
+		 * What the failure needs explained: the pages still hot, when
+		 * the flushes ran, where a worker of the helper is blocked,
+		 * what the drivers said; then whether msync(), which flushes
+		 * what the helper still holds, brings the screen right (damage
+		 * late) or not (damage lost). The figures go on the result
+		 * line, which is all make check shows of a failure; the stacks
+		 * and kernel messages go to the output.
 		 */
-		len = snprintf(times, sizeof(times), "; %llu hot pages, %llu failed presents; ",
-			       lab_counter("hot_pages"), lab_counter("present_errors"));
-		flush_times(stopped.tv_sec + stopped.tv_nsec / 1e9, times + len,
-			    sizeof(times) - len);
 		fflush(stdout);
 		if (system("for s in /proc/[0-9]*/stack; do grep -q fbdev_shadow $s 2>/dev/null && "
 			   "{ echo \"fbrace: blocked: $(cat ${s%/stack}/comm)\"; "
@@ -528,18 +523,16 @@ static int run(struct race *r, const char *mode)
 		snprintf(req, sizeof(req), "EXPECT %s 3000", name);
 		if (sync_within(r, 20) || lab_host(req, after, sizeof(after)) < 0)
 			snprintf(after, sizeof(after), "no answer");
-		/* on the result line, which is all make check shows of a failure */
-		len = strlen(times);
-		snprintf(times + len, sizeof(times) - len, "; after msync(): %s", after);
+		snprintf(why, sizeof(why), "; %llu hot pages, %llu failed presents; %s; "
+			 "after msync(): %s", hot, failed, flushes, after);
 	}
 	tracefs("trace_clock", "local");
 	printf("e2e %s: %s (%d writers on CPUs %d..%d, %lu rounds, %llu write faults, "
 	       "%llu flushes [%s], %llu pages compared, %llu mode switches, %lu churn rounds, "
 	       "%lu writes, ends in %s; %s%s)\n",
 	       name, ret ? "FAIL" : "PASS", r->ncpus, r->cpus[0], r->cpus[r->ncpus - 1],
-	       stores, lab_counter("write_faults") - wf0, lab_counter("flushes") - fl0, cpus,
-	       lab_counter("diff_pages") - dp0, lab_counter("switches") - sw0, r->churn_seq,
-	       r->band_seq, tracking, reply, ret ? times : "");
+	       stores, faults, flushed, cpus, compared, switched, r->churn_seq,
+	       r->band_seq, tracking, reply, why);
 	fflush(stdout);
 	/* Let scan mode end before the next mode starts. */
 	lab_sleep_ms(500);
