@@ -36,10 +36,18 @@ struct drm_fbdev_shadow_geometry {
  *	(write-protect mode), true while pages stay writable and each flush
  *	collects the page tables' dirty bits (scan mode)
  * @streak: flushes in a row that asked for the other mode
+ * @full: scan-mode flushes in a row whose walk, made one flush after the
+ *	walk before it, found nearly every page written
+ * @skip: scan-mode flushes left that report the whole buffer without a walk
+ * @stale: a flush skipped its walk since the last walk, so the next walk
+ *	finds the writes of more than one flush interval
  */
 struct drm_fbdev_shadow_tracking {
 	bool scan;
 	unsigned int streak;
+	unsigned int full;
+	unsigned int skip;
+	bool stale;
 };
 
 /* No slot in &drm_fbdev_shadow_copies, or no page in a slot */
@@ -183,6 +191,7 @@ bool drm_fbdev_shadow_range_to_clip(const struct drm_fbdev_shadow_geometry *geo,
 				    struct drm_clip_rect *clip);
 bool drm_fbdev_shadow_tracking_update(struct drm_fbdev_shadow_tracking *t,
 				      unsigned long dirty, unsigned long npages);
+bool drm_fbdev_shadow_tracking_skip(struct drm_fbdev_shadow_tracking *t);
 void drm_fbdev_shadow_blit(const struct drm_fbdev_shadow_geometry *geo,
 			   struct iosys_map *dst, const void *src,
 			   const struct drm_clip_rect *clips, unsigned int n);

@@ -70,7 +70,9 @@
  * writes keep coming, never two in one period. While most of the buffer is
  * rewritten between flushes, pages stay writable and each flush reads the
  * dirty bits of the page tables instead of taking a fault per page (scan
- * mode, see drm_fbdev_shadow_tracking_update()). Where a few pages are
+ * mode, see drm_fbdev_shadow_tracking_update()); while nearly all of it is,
+ * most flushes report the whole buffer without reading them (see
+ * drm_fbdev_shadow_tracking_skip()). Where a few pages are
  * rewritten between every two flushes, a clock or a moving cursor, those
  * pages alone stay writable, and each flush compares them with their
  * copies (see below) without touching their PTEs, while the rest of the
@@ -133,6 +135,8 @@
 /* Hysteresis of the tracking modes, see drm_fbdev_shadow_tracking_update(). */
 #define DRM_FBDEV_SHADOW_SCAN_ENTER 2
 #define DRM_FBDEV_SHADOW_SCAN_LEAVE 4
+#define DRM_FBDEV_SHADOW_SCAN_FULL 2
+#define DRM_FBDEV_SHADOW_SCAN_SKIP 4
 /* Hysteresis of the hot pages, see drm_fbdev_shadow_hot_update(). */
 #define DRM_FBDEV_SHADOW_HOT_ENTER 3
 #define DRM_FBDEV_SHADOW_HOT_LEAVE 4
@@ -219,6 +223,7 @@ struct drm_fbdev_shadow {
 	atomic64_t blits;
 	atomic64_t scans;		/* flushes that read the dirty bits */
 	atomic64_t scan_pages;		/* dirty PTEs the scans found */
+	atomic64_t scan_skips;		/* scan-mode flushes that reported all, unwalked */
 	atomic64_t switches;		/* changes of the tracking mode */
 	atomic64_t diff_pages;		/* dirty pages compared with their copy */
 	atomic64_t hot_changes;		/* pages that became hot or stopped being hot */
@@ -788,6 +793,13 @@ static int drm_fbdev_shadow_present(struct drm_fbdev_shadow *shadow,
  * next write fault. Between the two thresholds the mode stays as it is, so
  * a workload near one of them does not flip the mode at every flush.
  *
+ * In scan mode it is called only for flushes that walked the page tables,
+ * and also counts the walks that found at least fifteen sixteenths of the
+ * pages written over one flush interval: after two in a row, the next four
+ * flushes skip their walk (see drm_fbdev_shadow_tracking_skip()). The walk
+ * after skipped flushes finds the writes of several intervals, so it may
+ * end scan mode but does not count towards skipping again.
+ *
  * Returns:
  * True if the mode changed.
  */
@@ -796,10 +808,18 @@ bool drm_fbdev_shadow_tracking_update(struct drm_fbdev_shadow_tracking *t,
 {
 	bool other;
 
-	if (t->scan)
+	if (t->scan) {
 		other = dirty * 16 < npages;
-	else
+		if (t->stale || dirty * 16 < npages * 15) {
+			t->full = 0;
+		} else if (++t->full >= DRM_FBDEV_SHADOW_SCAN_FULL) {
+			t->full = 0;
+			t->skip = DRM_FBDEV_SHADOW_SCAN_SKIP;
+		}
+		t->stale = false;
+	} else {
 		other = dirty && dirty * 4 >= npages;
+	}
 	if (!other) {
 		t->streak = 0;
 		return false;
@@ -808,9 +828,45 @@ bool drm_fbdev_shadow_tracking_update(struct drm_fbdev_shadow_tracking *t,
 		return false;
 	t->scan = !t->scan;
 	t->streak = 0;
+	t->full = 0;
+	t->skip = 0;
+	t->stale = false;
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_tracking_update);
+
+/**
+ * drm_fbdev_shadow_tracking_skip - whether a flush in scan mode skips its walk
+ * @t: tracking state of a framebuffer in scan mode
+ *
+ * Each walk in scan mode cleans the dirty bits it reads, and so flushes
+ * the TLB entries of the pages on every CPU that runs the writer: an
+ * interrupt to each of them, and a wait for it, at every flush. While a
+ * program keeps rewriting nearly the whole buffer, as an animation or a
+ * video does, the walk finds what reporting the whole buffer without a
+ * walk would report. So after two walks in a row that find nearly every
+ * page written, the next four flushes report the whole buffer and leave
+ * the page tables alone. Their writes stay in the dirty bits, and the walk
+ * after them finds whatever was written since the last walk; then one more
+ * walk measures a single interval again. A program that rewrites the whole
+ * buffer less often than every flush makes walks that find nothing
+ * between those that find everything, so it never skips; one that stops
+ * costs at most four flushes of the whole buffer, and scan mode ends at
+ * most four flushes later than it would with a walk at every flush.
+ *
+ * Returns:
+ * True if this flush reports the whole buffer without a walk;
+ * drm_fbdev_shadow_tracking_update() is not called for it.
+ */
+bool drm_fbdev_shadow_tracking_skip(struct drm_fbdev_shadow_tracking *t)
+{
+	if (!t->skip)
+		return false;
+	t->skip--;
+	t->stale = true;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(drm_fbdev_shadow_tracking_skip);
 
 /**
  * drm_fbdev_shadow_hot_update - choose the pages that stay writable after a flush
@@ -1245,14 +1301,19 @@ static void drm_fbdev_shadow_flush_work(struct work_struct *work)
 	busy = shadow->last_flush &&
 	       ktime_to_ns(ktime_sub(now, shadow->last_flush)) <= 2 * shadow->busy_ns;
 	scanned = shadow->track.scan;
-	if (scanned) {
-		atomic64_inc(&shadow->scans);
-		drm_fbdev_shadow_scan(shadow);
+	if (scanned && drm_fbdev_shadow_tracking_skip(&shadow->track)) {
+		atomic64_inc(&shadow->scan_skips);
+		bitmap_set(shadow->dirty, 0, shadow->npages);
+	} else {
+		if (scanned) {
+			atomic64_inc(&shadow->scans);
+			drm_fbdev_shadow_scan(shadow);
+		}
+		/* hot pages count as written, see drm_fbdev_shadow_presented() */
+		pages = bitmap_weight(shadow->dirty, shadow->npages) + shadow->hot.count;
+		if (drm_fbdev_shadow_tracking_update(&shadow->track, pages, shadow->npages))
+			atomic64_inc(&shadow->switches);
 	}
-	/* hot pages count as written, see drm_fbdev_shadow_presented() */
-	pages = bitmap_weight(shadow->dirty, shadow->npages) + shadow->hot.count;
-	if (drm_fbdev_shadow_tracking_update(&shadow->track, pages, shadow->npages))
-		atomic64_inc(&shadow->switches);
 	/*
 	 * In write-protect mode the recorded pages are write-protected again
 	 * while holding the lock that drm_fbdev_shadow_mkwrite() makes PTEs
@@ -1821,6 +1882,7 @@ static int drm_fbdev_shadow_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "tracking %s\n", READ_ONCE(shadow->track.scan) ? "scan" : "write-protect");
 	seq_printf(m, "scans %lld\n", atomic64_read(&shadow->scans));
 	seq_printf(m, "scan_pages %lld\n", atomic64_read(&shadow->scan_pages));
+	seq_printf(m, "scan_skips %lld\n", atomic64_read(&shadow->scan_skips));
 	seq_printf(m, "switches %lld\n", atomic64_read(&shadow->switches));
 	seq_printf(m, "diff_pages %lld\n", atomic64_read(&shadow->diff_pages));
 	mutex_lock(&shadow->lock);

@@ -330,6 +330,126 @@ static void tracking_tiny_buffer(struct kunit *test)
 }
 
 /*
+ * One flush as the worker makes it, with @dirty of 768 pages written since
+ * the last walk. Returns true if it skipped its walk.
+ */
+static bool flush(struct drm_fbdev_shadow_tracking *t, unsigned long dirty)
+{
+	if (t->scan && drm_fbdev_shadow_tracking_skip(t))
+		return true;
+	drm_fbdev_shadow_tracking_update(t, dirty, 768);
+	return false;
+}
+
+static void tracking_skips_after_two_full_walks(struct kunit *test)
+{
+	struct drm_fbdev_shadow_tracking t = { .scan = true };
+
+	KUNIT_EXPECT_FALSE(test, flush(&t, 768));
+	KUNIT_EXPECT_FALSE(test, flush(&t, 768));
+	for (int i = 0; i < 4; i++)
+		KUNIT_EXPECT_TRUE(test, flush(&t, 768));
+	/* the walk after the skipped flushes, then two to measure again */
+	KUNIT_EXPECT_FALSE(test, flush(&t, 768));
+	KUNIT_EXPECT_FALSE(test, flush(&t, 768));
+	KUNIT_EXPECT_FALSE(test, flush(&t, 768));
+	KUNIT_EXPECT_TRUE(test, flush(&t, 768));
+	KUNIT_EXPECT_TRUE(test, t.scan);
+	/* fifteen sixteenths is nearly every page */
+	t = (struct drm_fbdev_shadow_tracking){ .scan = true };
+	flush(&t, 720);
+	flush(&t, 720);
+	KUNIT_EXPECT_TRUE(test, flush(&t, 720));
+	/* one page less is not, however long it lasts */
+	t = (struct drm_fbdev_shadow_tracking){ .scan = true };
+	for (int i = 0; i < 100; i++)
+		KUNIT_EXPECT_FALSE(test, flush(&t, 719));
+}
+
+static void tracking_skipped_walk_does_not_count(struct kunit *test)
+{
+	struct drm_fbdev_shadow_tracking t = { .scan = true };
+
+	flush(&t, 768);
+	flush(&t, 768);
+	for (int i = 0; i < 4; i++)
+		flush(&t, 768);
+	KUNIT_EXPECT_TRUE(test, t.stale);
+	/* finds several intervals' writes: not a measure of one */
+	KUNIT_EXPECT_FALSE(test, flush(&t, 768));
+	KUNIT_EXPECT_FALSE(test, t.stale);
+	KUNIT_EXPECT_EQ(test, t.full, 0);
+	KUNIT_EXPECT_FALSE(test, flush(&t, 768));
+	KUNIT_EXPECT_EQ(test, t.full, 1);
+	/* a walk that finds less breaks the run */
+	KUNIT_EXPECT_FALSE(test, flush(&t, 719));
+	KUNIT_EXPECT_EQ(test, t.full, 0);
+	KUNIT_EXPECT_FALSE(test, flush(&t, 768));
+	KUNIT_EXPECT_FALSE(test, flush(&t, 768));
+	KUNIT_EXPECT_TRUE(test, flush(&t, 0));
+}
+
+static void tracking_skip_needs_full_walks_in_a_row(struct kunit *test)
+{
+	struct drm_fbdev_shadow_tracking t = { .scan = true };
+
+	/* a program that redraws everything at every other flush */
+	for (int i = 0; i < 50; i++) {
+		KUNIT_EXPECT_FALSE(test, flush(&t, 768));
+		KUNIT_EXPECT_FALSE(test, flush(&t, 0));
+	}
+	KUNIT_EXPECT_TRUE(test, t.scan);
+	/* and never outside scan mode */
+	t = (struct drm_fbdev_shadow_tracking){};
+	KUNIT_EXPECT_FALSE(test, flush(&t, 768));
+	KUNIT_EXPECT_FALSE(test, flush(&t, 768));
+	KUNIT_EXPECT_TRUE(test, t.scan);
+	/* the walk that switched says nothing of a scan interval */
+	KUNIT_EXPECT_EQ(test, t.full, 0);
+	KUNIT_EXPECT_FALSE(test, flush(&t, 768));
+	KUNIT_EXPECT_FALSE(test, flush(&t, 768));
+	KUNIT_EXPECT_TRUE(test, flush(&t, 768));
+}
+
+/*
+ * Two full walks, @skipped flushes without a walk, then the last writes,
+ * to @late pages; returns the number of flushes after them until scan mode
+ * ends.
+ */
+static unsigned int flushes_to_leave(struct kunit *test, unsigned int skipped,
+				     unsigned long late)
+{
+	struct drm_fbdev_shadow_tracking t = { .scan = true };
+	unsigned long since_walk = late;
+	unsigned int n = 0;
+
+	flush(&t, 768);
+	flush(&t, 768);
+	for (unsigned int i = 0; i < skipped; i++)
+		KUNIT_EXPECT_TRUE(test, flush(&t, 768));
+	while (t.scan && n < 100) {
+		if (!flush(&t, since_walk))
+			since_walk = 0;
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, t.skip, 0);
+	KUNIT_EXPECT_EQ(test, t.full, 0);
+	KUNIT_EXPECT_FALSE(test, t.stale);
+	return n;
+}
+
+static void tracking_skipping_ends_with_the_writes(struct kunit *test)
+{
+	/* five flushes with a walk at each: one finds the late writes, four nothing */
+	KUNIT_EXPECT_EQ(test, flushes_to_leave(test, 4, 768), 5);
+	/* at most four more while walks are skipped */
+	KUNIT_EXPECT_EQ(test, flushes_to_leave(test, 0, 768), 9);
+	KUNIT_EXPECT_EQ(test, flushes_to_leave(test, 0, 0), 8);
+	KUNIT_EXPECT_EQ(test, flushes_to_leave(test, 3, 768), 6);
+	KUNIT_EXPECT_EQ(test, flushes_to_leave(test, 3, 0), 5);
+}
+
+/*
  * Sub-page damage: four pages of a framebuffer, the copies of its pages,
  * and the bitmap of dirty pages. With @valid, page i has a valid copy in
  * slot i, so d->copy is laid out as d->buf. The geometries here assume
@@ -925,6 +1045,10 @@ static struct kunit_case drm_fbdev_shadow_tests[] = {
 	KUNIT_CASE(tracking_leaves_scan_after_four_sparse_flushes),
 	KUNIT_CASE(tracking_hysteresis),
 	KUNIT_CASE(tracking_tiny_buffer),
+	KUNIT_CASE(tracking_skips_after_two_full_walks),
+	KUNIT_CASE(tracking_skipped_walk_does_not_count),
+	KUNIT_CASE(tracking_skip_needs_full_walks_in_a_row),
+	KUNIT_CASE(tracking_skipping_ends_with_the_writes),
 	KUNIT_CASE(hot_after_three_busy_flushes),
 	KUNIT_CASE(hot_streak_must_not_break),
 	KUNIT_CASE(hot_pause_starts_the_count_again),
