@@ -25,12 +25,12 @@
  *   switch  wp, while another thread rewrites every other row in bursts of
  *           full frames and pauses, so the helper switches modes again and
  *           again under the writers
- *   full    scan, while another thread rewrites every other row at every
- *           frame without a pause, so that nearly every page is written
- *           between any two flushes and most flushes report the whole
- *           buffer without reading the page tables (debugfs scan_skips,
- *           which must grow); the writers' stores meanwhile are left in
- *           the dirty bits for the next walk to find
+ *   full    scan, while another thread writes a pixel of every page the
+ *           writers do not write, at every frame, so that every page is
+ *           written between any two flushes and most flushes report the
+ *           whole buffer without reading the page tables (debugfs
+ *           scan_skips, which must grow); the writers' stores meanwhile
+ *           are left in the dirty bits for the next walk to find
  *   delay   wp with fbdev_shadow_mkwrite_delay_us at 200: each write fault
  *           sleeps after recording its page, with the PTE writable
  *   held    each writer owns one page and stores one number into it in
@@ -67,7 +67,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -104,6 +103,8 @@ struct race {
 	/* the switching thread's rows: all but the writers' rows */
 	uint32_t switch_rgb;
 	int switching;
+	/* full: one pixel in each page the writers leave alone */
+	unsigned int *page_x, *page_y, npages;
 	/* held: whose turn it is to store */
 	atomic_uint turn;
 	/* write: the band that write() rewrites, and the last number written */
@@ -200,21 +201,17 @@ static int is_writer_row(const struct race *r, unsigned int y)
 	return 0;
 }
 
-/*
- * Rewrite every row but the writers' in bursts of frames, then pause; in
- * full mode, with no pause.
- */
+/* Rewrite every row but the writers' in bursts of frames, then pause. */
 static void *switch_main(void *arg)
 {
 	struct race *r = arg;
 	size_t pitch = r->fb.fix.line_length;
 	uint8_t *row = malloc(pitch);
 	unsigned int frame = 0;
-	int burst = strcmp(r->mode, "full") ? 20 : INT_MAX;
 
 	pin(0);
 	while (!atomic_load(&r->stop)) {
-		for (int f = 0; f < burst && !atomic_load(&r->stop); f++, frame++) {
+		for (int f = 0; f < 20 && !atomic_load(&r->stop); f++, frame++) {
 			uint32_t rgb = colours[frame % 7];
 
 			lab_fb_pack_row(&r->fb, row, r->w, lab_fb_pixel(&r->fb, rgb));
@@ -224,10 +221,65 @@ static void *switch_main(void *arg)
 			r->switch_rgb = rgb;
 			lab_sleep_ms(16);
 		}
-		if (!atomic_load(&r->stop))
-			lab_sleep_ms(400);
+		lab_sleep_ms(400);
 	}
 	free(row);
+	return NULL;
+}
+
+/* Whether (@x, @y) is a pixel some writer stores into. */
+static int is_writer_pixel(const struct race *r, unsigned int x, unsigned int y)
+{
+	if (!is_writer_row(r, y))
+		return 0;
+	for (int i = 0; i < r->ncpus; i++)
+		if (x == pixel_x(i, y))
+			return 1;
+	return 0;
+}
+
+/*
+ * full: the first pixel that starts in each page, unless the writers store
+ * into it, whose stores keep that page written anyway.
+ */
+static void full_pixels(struct race *r)
+{
+	size_t pitch = r->fb.fix.line_length, page = sysconf(_SC_PAGESIZE);
+
+	r->npages = 0;
+	r->page_x = calloc(r->fb.size / page + 1, sizeof(*r->page_x));
+	r->page_y = calloc(r->fb.size / page + 1, sizeof(*r->page_y));
+	for (size_t off = 0; off < r->fb.size; off += page) {
+		unsigned int y = off / pitch;
+		unsigned int x = (off % pitch + r->fb.bpp - 1) / r->fb.bpp;
+
+		if (x >= r->w) {
+			x = 0;
+			y++;
+		}
+		if (y >= r->h || (size_t)y * pitch + (size_t)x * r->fb.bpp >= off + page ||
+		    is_writer_pixel(r, x, y))
+			continue;
+		r->page_x[r->npages] = x;
+		r->page_y[r->npages++] = y;
+	}
+}
+
+/* full: write the pixel of each page in the next colour, at every frame. */
+static void *full_main(void *arg)
+{
+	struct race *r = arg;
+	unsigned int frame = 0;
+
+	pin(0);
+	while (!atomic_load(&r->stop)) {
+		uint32_t rgb = colours[frame++ % 7];
+
+		for (unsigned int i = 0; i < r->npages; i++)
+			put(&r->fb, r->fb.map, r->page_x[i], r->page_y[i], rgb);
+		r->switch_rgb = rgb;
+		lab_sleep_ms(16);
+	}
 	return NULL;
 }
 
@@ -460,8 +512,10 @@ static int run(struct race *r, const char *mode)
 		wr[i] = (struct writer){ .r = r, .index = i, .cpu = r->cpus[i] };
 		pthread_create(&wr[i].thread, NULL, writer_main, &wr[i]);
 	}
-	if (!strcmp(mode, "switch") || !strcmp(mode, "full"))
+	if (!strcmp(mode, "switch"))
 		has_side = !pthread_create(&side, NULL, switch_main, r);
+	else if (!strcmp(mode, "full"))
+		has_side = !pthread_create(&side, NULL, full_main, r);
 	else if (!strcmp(mode, "churn"))
 		has_side = !pthread_create(&side, NULL, churn_main, r);
 	else if (!strcmp(mode, "write"))
@@ -483,11 +537,15 @@ static int run(struct race *r, const char *mode)
 	snprintf(req, sizeof(req), "%s.spec", name);
 	spec = lab_run_file(req);
 	fprintf(spec, "size %u %u\n", r->w, r->h);
-	if (!strcmp(mode, "switch") || !strcmp(mode, "full")) {
+	if (!strcmp(mode, "switch")) {
 		for (unsigned int y = 0; y < r->h; y++)
 			if (!is_writer_row(r, y) && r->switch_rgb != bg)
 				fprintf(spec, "fill 0 %u %u 1 %06x\n", y, r->w, r->switch_rgb);
 	}
+	if (!strcmp(mode, "full") && r->switch_rgb != bg)
+		for (unsigned int i = 0; i < r->npages; i++)
+			fprintf(spec, "fill %u %u 1 1 %06x\n", r->page_x[i], r->page_y[i],
+				r->switch_rgb);
 	for (int i = 0; i < r->ncpus; i++)
 		for (int k = 0; k < ROWS; k++)
 			if (wr[i].seq && (strcmp(mode, "held") || r->rows[k] == held_row(r, i)))
@@ -601,10 +659,13 @@ int main(int argc, char **argv)
 	r.churn_row = r.rows[ROWS / 2] + 2;
 	r.band_row = r.rows[ROWS / 4] + 2;
 	r.exec_ok = 1;
+	full_pixels(&r);
 	lab_vt_graphics(1);
 	for (; a < argc; a++)
 		failed |= run(&r, argv[a]);
 	lab_vt_graphics(0);
 	lab_fb_close(&r.fb);
+	free(r.page_x);
+	free(r.page_y);
 	return failed;
 }
