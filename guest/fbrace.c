@@ -100,10 +100,12 @@ struct race {
 	unsigned int churn_row;
 	unsigned long churn_seq;
 	int exec_ok;		/* mprotect(PROT_EXEC) works on the mapping */
-	/* the switching thread's rows: all but the writers' rows */
-	uint32_t switch_rgb;
-	int switching;
-	/* full: one pixel in each page the writers leave alone */
+	/*
+	 * The last colour the switch thread gave every row but the writers',
+	 * or the full thread gave its pixels: one in each page the writers
+	 * leave alone
+	 */
+	uint32_t side_rgb;
 	unsigned int *page_x, *page_y, npages;
 	/* held: whose turn it is to store */
 	atomic_uint turn;
@@ -218,7 +220,7 @@ static void *switch_main(void *arg)
 			for (unsigned int y = 0; y < r->h; y++)
 				if (!is_writer_row(r, y))
 					memcpy(r->fb.map + y * pitch, row, (size_t)r->w * r->fb.bpp);
-			r->switch_rgb = rgb;
+			r->side_rgb = rgb;
 			lab_sleep_ms(16);
 		}
 		lab_sleep_ms(400);
@@ -277,7 +279,7 @@ static void *full_main(void *arg)
 
 		for (unsigned int i = 0; i < r->npages; i++)
 			put(&r->fb, r->fb.map, r->page_x[i], r->page_y[i], rgb);
-		r->switch_rgb = rgb;
+		r->side_rgb = rgb;
 		lab_sleep_ms(16);
 	}
 	return NULL;
@@ -507,7 +509,7 @@ static int run(struct race *r, const char *mode)
 	wf0 = lab_counter("write_faults");
 	dp0 = lab_counter("diff_pages");
 	sk0 = lab_counter("scan_skips");
-	r->switch_rgb = bg;
+	r->side_rgb = bg;
 	for (int i = 0; i < r->ncpus; i++) {
 		wr[i] = (struct writer){ .r = r, .index = i, .cpu = r->cpus[i] };
 		pthread_create(&wr[i].thread, NULL, writer_main, &wr[i]);
@@ -539,13 +541,13 @@ static int run(struct race *r, const char *mode)
 	fprintf(spec, "size %u %u\n", r->w, r->h);
 	if (!strcmp(mode, "switch")) {
 		for (unsigned int y = 0; y < r->h; y++)
-			if (!is_writer_row(r, y) && r->switch_rgb != bg)
-				fprintf(spec, "fill 0 %u %u 1 %06x\n", y, r->w, r->switch_rgb);
+			if (!is_writer_row(r, y) && r->side_rgb != bg)
+				fprintf(spec, "fill 0 %u %u 1 %06x\n", y, r->w, r->side_rgb);
 	}
-	if (!strcmp(mode, "full") && r->switch_rgb != bg)
+	if (!strcmp(mode, "full") && r->side_rgb != bg)
 		for (unsigned int i = 0; i < r->npages; i++)
 			fprintf(spec, "fill %u %u 1 1 %06x\n", r->page_x[i], r->page_y[i],
-				r->switch_rgb);
+				r->side_rgb);
 	for (int i = 0; i < r->ncpus; i++)
 		for (int k = 0; k < ROWS; k++)
 			if (wr[i].seq && (strcmp(mode, "held") || r->rows[k] == held_row(r, i)))
