@@ -22,11 +22,15 @@
  *           stays as it starts
  *   scan    the same after full frames have switched the helper to scan
  *           mode, where it stays
- *   switch  wp, while another thread rewrites every other row in bursts of
- *           full frames and pauses, so the helper switches modes again and
- *           again under the writers
- *   full    scan, while another thread writes a pixel of every page the
- *           writers do not write, at every frame, so that every page is
+ *   switch  wp, while another thread writes a pixel of every page (none of
+ *           the writers' pixels) in bursts of frames and pauses, so the
+ *           helper switches modes again and again under the writers. The
+ *           writers keep to every few of the 64 rows, so that their pages
+ *           are at most 1/32 of the buffer, below the 1/16 under which
+ *           scan mode ends in a pause. The race goes on for up to four
+ *           times its time until four mode switches; fewer fail the test
+ *   full    scan, while another thread writes a pixel of every page (none of
+ *           the writers' pixels) at every frame, so that every page is
  *           written between any two flushes and most flushes report the
  *           whole buffer without reading the page tables (debugfs
  *           scan_skips, which must grow); the writers' stores meanwhile
@@ -92,6 +96,7 @@ struct race {
 	struct lab_fb fb;
 	unsigned int w, h;
 	unsigned int rows[ROWS];
+	unsigned int step;	/* the writers store into every step-th row */
 	int ncpus, cpus[MAX_WRITERS];
 	atomic_int stop;
 	double seconds;
@@ -101,9 +106,8 @@ struct race {
 	unsigned long churn_seq;
 	int exec_ok;		/* mprotect(PROT_EXEC) works on the mapping */
 	/*
-	 * The last colour the switch thread gave every row but the writers',
-	 * or the full thread gave its pixels: one in each page the writers
-	 * leave alone
+	 * The last colour the switch or full thread gave its pixels: one in
+	 * each page, none of them the writers'
 	 */
 	uint32_t side_rgb;
 	unsigned int *page_x, *page_y, npages;
@@ -184,7 +188,7 @@ static void *writer_main(void *arg)
 	while (!atomic_load(&r->stop)) {
 		unsigned long n = wr->seq + 1;
 
-		for (int i = 0; i < ROWS; i++)
+		for (int i = 0; i < ROWS; i += r->step)
 			put(&r->fb, r->fb.map, pixel_x(wr->index, r->rows[i]), r->rows[i],
 			    colours[n % 7]);
 		wr->seq = n;
@@ -197,35 +201,35 @@ static void *writer_main(void *arg)
 
 static int is_writer_row(const struct race *r, unsigned int y)
 {
-	for (int i = 0; i < ROWS; i++)
+	for (int i = 0; i < ROWS; i += r->step)
 		if (r->rows[i] == y)
 			return 1;
 	return 0;
 }
 
-/* Rewrite every row but the writers' in bursts of frames, then pause. */
+/*
+ * Write the pixels of full_pixels() in bursts of frames, then pause long
+ * enough for scan mode to end: up to four flushes that skip their walk,
+ * the walk after them and four walks that find little. One pixel a page
+ * keeps a frame short at every mode.
+ */
 static void *switch_main(void *arg)
 {
 	struct race *r = arg;
-	size_t pitch = r->fb.fix.line_length;
-	uint8_t *row = malloc(pitch);
 	unsigned int frame = 0;
 
 	pin(0);
 	while (!atomic_load(&r->stop)) {
-		for (int f = 0; f < 20 && !atomic_load(&r->stop); f++, frame++) {
-			uint32_t rgb = colours[frame % 7];
+		for (int f = 0; f < 12 && !atomic_load(&r->stop); f++) {
+			uint32_t rgb = colours[frame++ % 7];
 
-			lab_fb_pack_row(&r->fb, row, r->w, lab_fb_pixel(&r->fb, rgb));
-			for (unsigned int y = 0; y < r->h; y++)
-				if (!is_writer_row(r, y))
-					memcpy(r->fb.map + y * pitch, row, (size_t)r->w * r->fb.bpp);
+			for (unsigned int i = 0; i < r->npages; i++)
+				put(&r->fb, r->fb.map, r->page_x[i], r->page_y[i], rgb);
 			r->side_rgb = rgb;
 			lab_sleep_ms(16);
 		}
-		lab_sleep_ms(400);
+		lab_sleep_ms(700);
 	}
-	free(row);
 	return NULL;
 }
 
@@ -241,8 +245,8 @@ static int is_writer_pixel(const struct race *r, unsigned int x, unsigned int y)
 }
 
 /*
- * full: the first pixel that starts in each page, unless the writers store
- * into it, whose stores keep that page written anyway.
+ * full and switch: the first pixel that starts in each page, unless the
+ * writers store into it, whose stores keep that page written anyway.
  */
 static void full_pixels(struct race *r)
 {
@@ -265,6 +269,24 @@ static void full_pixels(struct race *r)
 		r->page_x[r->npages] = x;
 		r->page_y[r->npages++] = y;
 	}
+}
+
+/* switch: the writers' rows, every @step-th of them, touch this many pages */
+static size_t writer_pages(const struct race *r, unsigned int step)
+{
+	size_t page = sysconf(_SC_PAGESIZE), pitch = r->fb.fix.line_length;
+	size_t n = 0, last = (size_t)-1;
+
+	for (int i = 0; i < ROWS; i += step)
+		for (int k = 0; k < r->ncpus; k++) {
+			size_t off = (size_t)r->rows[i] * pitch +
+				     (size_t)pixel_x(k, r->rows[i]) * r->fb.bpp;
+
+			if (off / page != last)
+				n++;
+			last = off / page;
+		}
+	return n;
 }
 
 /* full: write the pixel of each page in the next colour, at every frame. */
@@ -479,6 +501,11 @@ static int run(struct race *r, const char *mode)
 	FILE *spec;
 
 	r->mode = mode;
+	r->step = 1;
+	if (!strcmp(mode, "switch"))
+		while (r->step < ROWS &&
+		       writer_pages(r, r->step) * 32 > r->fb.size / sysconf(_SC_PAGESIZE))
+			r->step++;
 	atomic_store(&r->stop, 0);
 	r->churn_seq = 0;
 	r->band_seq = 0;
@@ -523,6 +550,10 @@ static int run(struct race *r, const char *mode)
 	else if (!strcmp(mode, "write"))
 		has_side = !pthread_create(&side, NULL, band_main, r);
 	lab_sleep_ms((int)(r->seconds * 1000));
+	/* where a frame takes long (3840x2160 in write-protect mode), go on */
+	for (int i = 0; !strcmp(mode, "switch") && lab_counter("switches") - sw0 < 4 &&
+	     i < r->seconds * 30; i++)
+		lab_sleep_ms(100);
 	atomic_store(&r->stop, 1);
 	for (int i = 0; i < r->ncpus; i++) {
 		pthread_join(wr[i].thread, NULL);
@@ -539,17 +570,12 @@ static int run(struct race *r, const char *mode)
 	snprintf(req, sizeof(req), "%s.spec", name);
 	spec = lab_run_file(req);
 	fprintf(spec, "size %u %u\n", r->w, r->h);
-	if (!strcmp(mode, "switch")) {
-		for (unsigned int y = 0; y < r->h; y++)
-			if (!is_writer_row(r, y) && r->side_rgb != bg)
-				fprintf(spec, "fill 0 %u %u 1 %06x\n", y, r->w, r->side_rgb);
-	}
-	if (!strcmp(mode, "full") && r->side_rgb != bg)
+	if ((!strcmp(mode, "switch") || !strcmp(mode, "full")) && r->side_rgb != bg)
 		for (unsigned int i = 0; i < r->npages; i++)
 			fprintf(spec, "fill %u %u 1 1 %06x\n", r->page_x[i], r->page_y[i],
 				r->side_rgb);
 	for (int i = 0; i < r->ncpus; i++)
-		for (int k = 0; k < ROWS; k++)
+		for (int k = 0; k < ROWS; k += r->step)
 			if (wr[i].seq && (strcmp(mode, "held") || r->rows[k] == held_row(r, i)))
 				fprintf(spec, "fill %u %u 1 1 %06x\n",
 					pixel_x(i, r->rows[k]), r->rows[k],
@@ -582,6 +608,11 @@ static int run(struct race *r, const char *mode)
 		snprintf(why, sizeof(why), "; no flush skipped its walk");
 		ret = 1;
 	}
+	/* nor switch the mode switches */
+	if (!ret && !strcmp(mode, "switch") && switched < 4) {
+		snprintf(why, sizeof(why), "; fewer than 4 mode switches");
+		ret = 1;
+	}
 	if (ret && !why[0]) {
 		/*
 		 * What the failure needs explained: the pages still hot, when
@@ -606,11 +637,11 @@ static int run(struct race *r, const char *mode)
 			 "after msync(): %s", hot, failed, flushes, after);
 	}
 	tracefs("trace_clock", "local");
-	printf("e2e %s: %s (%d writers on CPUs %d..%d, %lu rounds, %llu write faults, "
+	printf("e2e %s: %s (%d writers on CPUs %d..%d in %d rows, %lu rounds, %llu write faults, "
 	       "%llu flushes [%s], %llu pages compared, %llu mode switches, %llu unwalked, "
 	       "%lu churn rounds, %lu writes, ends in %s; %s%s)\n",
 	       name, ret ? "FAIL" : "PASS", r->ncpus, r->cpus[0], r->cpus[r->ncpus - 1],
-	       stores, faults, flushed, cpus, compared, switched, skipped, r->churn_seq,
+	       strcmp(mode, "held") ? (ROWS + (int)r->step - 1) / (int)r->step : 1, stores, faults, flushed, cpus, compared, switched, skipped, r->churn_seq,
 	       r->band_seq, tracking, reply, why);
 	fflush(stdout);
 	/* Let scan mode end before the next mode starts. */
@@ -661,6 +692,7 @@ int main(int argc, char **argv)
 	r.churn_row = r.rows[ROWS / 2] + 2;
 	r.band_row = r.rows[ROWS / 4] + 2;
 	r.exec_ok = 1;
+	r.step = 1;
 	full_pixels(&r);
 	lab_vt_graphics(1);
 	for (; a < argc; a++)
