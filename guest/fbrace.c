@@ -207,6 +207,15 @@ static int is_writer_row(const struct race *r, unsigned int y)
 	return 0;
 }
 
+/* switch and full: one frame, the pixels of full_pixels() in @rgb */
+static void side_frame(struct race *r, uint32_t rgb)
+{
+	for (unsigned int i = 0; i < r->npages; i++)
+		put(&r->fb, r->fb.map, r->page_x[i], r->page_y[i], rgb);
+	r->side_rgb = rgb;
+	lab_sleep_ms(16);
+}
+
 /*
  * Write the pixels of full_pixels() in bursts of frames, then pause long
  * enough for scan mode to end: up to four flushes that skip their walk,
@@ -220,14 +229,8 @@ static void *switch_main(void *arg)
 
 	pin(0);
 	while (!atomic_load(&r->stop)) {
-		for (int f = 0; f < 12 && !atomic_load(&r->stop); f++) {
-			uint32_t rgb = colours[frame++ % 7];
-
-			for (unsigned int i = 0; i < r->npages; i++)
-				put(&r->fb, r->fb.map, r->page_x[i], r->page_y[i], rgb);
-			r->side_rgb = rgb;
-			lab_sleep_ms(16);
-		}
+		for (int f = 0; f < 12 && !atomic_load(&r->stop); f++)
+			side_frame(r, colours[frame++ % 7]);
 		lab_sleep_ms(700);
 	}
 	return NULL;
@@ -296,14 +299,8 @@ static void *full_main(void *arg)
 	unsigned int frame = 0;
 
 	pin(0);
-	while (!atomic_load(&r->stop)) {
-		uint32_t rgb = colours[frame++ % 7];
-
-		for (unsigned int i = 0; i < r->npages; i++)
-			put(&r->fb, r->fb.map, r->page_x[i], r->page_y[i], rgb);
-		r->side_rgb = rgb;
-		lab_sleep_ms(16);
-	}
+	while (!atomic_load(&r->stop))
+		side_frame(r, colours[frame++ % 7]);
 	return NULL;
 }
 
@@ -490,7 +487,7 @@ static int run(struct race *r, const char *mode)
 {
 	struct writer wr[MAX_WRITERS];
 	pthread_t side;
-	int has_side = 0, ret;
+	int has_side = 0, ret, nrows;
 	unsigned long long fl0, sw0, wf0, dp0, sk0, skipped;
 	char name[64], req[128], reply[1024], after[1024], flushes[256], why[1400];
 	char cpus[256], tracking[64] = "?";
@@ -637,11 +634,13 @@ static int run(struct race *r, const char *mode)
 			 "after msync(): %s", hot, failed, flushes, after);
 	}
 	tracefs("trace_clock", "local");
+	/* held: each writer stores into one row */
+	nrows = strcmp(mode, "held") ? (ROWS + (int)r->step - 1) / (int)r->step : 1;
 	printf("e2e %s: %s (%d writers on CPUs %d..%d in %d rows, %lu rounds, %llu write faults, "
 	       "%llu flushes [%s], %llu pages compared, %llu mode switches, %llu unwalked, "
 	       "%lu churn rounds, %lu writes, ends in %s; %s%s)\n",
 	       name, ret ? "FAIL" : "PASS", r->ncpus, r->cpus[0], r->cpus[r->ncpus - 1],
-	       strcmp(mode, "held") ? (ROWS + (int)r->step - 1) / (int)r->step : 1, stores, faults, flushed, cpus, compared, switched, skipped, r->churn_seq,
+	       nrows, stores, faults, flushed, cpus, compared, switched, skipped, r->churn_seq,
 	       r->band_seq, tracking, reply, why);
 	fflush(stdout);
 	/* Let scan mode end before the next mode starts. */
